@@ -1,0 +1,50 @@
+# The two commands a fresh machine needs: `make run` and `make test`. Both install first.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+STAMP := $(VENV)/.installed
+
+.PHONY: install run test lint typecheck pytest pytest-sqlite pytest-mysql mariadb migrate schema clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+migrate: install
+	$(BIN)/python main.py migrate
+
+run: install migrate
+	$(BIN)/uvicorn main:app --host $(HOST) --port $(PORT) --loop asyncio
+
+schema: install
+	$(BIN)/python main.py export-schema > schema.graphql
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: install
+	$(BIN)/mypy .
+
+mariadb:
+	./scripts/ensure-mariadb.sh
+
+pytest-sqlite: install
+	TEST_DATABASE=sqlite $(BIN)/pytest -q
+
+pytest-mysql: install mariadb
+	TEST_DATABASE=mysql $(BIN)/pytest -q
+
+pytest: pytest-sqlite pytest-mysql
+
+test: lint typecheck pytest
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""Credentials and access rules as plain functions: no GraphQL, no database."""

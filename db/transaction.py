@@ -1,0 +1,61 @@
+"""Write units of work: one transaction each, retried when the database picked it as a loser."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.engine import SessionFactory
+
+T = TypeVar("T")
+log = logging.getLogger(__name__)
+
+# InnoDB deadlock, lock wait timeout; Galera reports a failed certification as a deadlock.
+_RETRYABLE_MYSQL_CODES = {1213, 1205}
+
+
+class TransactionRetriesExhausted(Exception):
+    """The transaction kept losing to concurrent ones; the caller should answer 'retry later'."""
+
+
+def is_retryable(error: BaseException) -> bool:
+    if not isinstance(error, DBAPIError):
+        return False
+    orig = error.orig
+    args = getattr(orig, "args", ())
+    if args and isinstance(args[0], int) and args[0] in _RETRYABLE_MYSQL_CODES:
+        return True
+    # SQLite: another writer held the lock past busy_timeout.
+    return isinstance(error, OperationalError) and "database is locked" in str(orig)
+
+
+async def run_in_transaction(
+    sessions: SessionFactory,
+    work: Callable[[AsyncSession], Awaitable[T]],
+    *,
+    retries: int = 3,
+) -> T:
+    """Run `work` in one transaction; commit on success, roll back on any error.
+
+    `work` must be safe to run again from the start: on a deadlock everything it
+    did was rolled back.
+    """
+    attempt = 0
+    while True:
+        try:
+            async with sessions.begin() as session:
+                return await work(session)
+        except DBAPIError as error:
+            if not is_retryable(error):
+                raise
+            if attempt >= retries:
+                raise TransactionRetriesExhausted() from error
+            attempt += 1
+            log.warning("transaction retry %d after %s", attempt, error.orig)
+            await asyncio.sleep(random.uniform(0.005, 0.02) * attempt)

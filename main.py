@@ -1,0 +1,196 @@
+"""The composition root: settings, engine and app are built here, in a factory and the lifespan.
+
+uvicorn main:app            serve (settings and engine are made at startup, not import)
+python main.py migrate      apply database migrations
+python main.py create-admin --username U --email E [--password-stdin]
+python main.py export-schema
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import getpass
+import logging
+import sys
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import TypeVar
+
+from sqlalchemy import text
+from starlette.applications import Starlette
+from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from auth.throttle import MemoryStore, RedisStore, Throttle
+from db.engine import create_engine, create_session_factory
+from resolvers.context import Limits, Services
+from schema.build import build_schema
+from schema.http import GraphQLApp
+from settings import Settings, load_settings
+
+log = logging.getLogger("gpt_supporter")
+T = TypeVar("T")
+
+
+def build_services(settings: Settings) -> Services:
+    engine = create_engine(settings)
+    store = RedisStore(settings.redis_url) if settings.redis_url else MemoryStore()
+    return Services(
+        settings=settings,
+        engine=engine,
+        sessions=create_session_factory(engine),
+        signing_key=settings.signing_key(),
+        throttle=Throttle(store),
+        limits=Limits.from_settings(settings),
+    )
+
+
+class _SettingsCORS:
+    """CORS from CORS_ORIGINS, which is only known once the lifespan has read the settings."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self._cors: ASGIApp | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        if self._cors is None:
+            settings: Settings = scope["app"].state.services.settings
+            self._cors = CORSMiddleware(
+                self.app,
+                allow_origins=settings.cors_origins,
+                allow_methods=["GET", "POST", "OPTIONS"],
+                allow_headers=["authorization", "content-type"],
+                max_age=600,
+            )
+        await self._cors(scope, receive, send)
+
+
+class _GraphQLRoute:
+    """Hands /graphql to the GraphQL app that the lifespan built from the settings."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await scope["app"].state.graphql(scope, receive, send)
+
+
+def create_app(settings_factory: Callable[[], Settings] = load_settings) -> Starlette:
+    """The ASGI app. Nothing touches the environment or the database until startup."""
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        settings = settings_factory()
+        logging.basicConfig(level=settings.log_level)
+        services = build_services(settings)
+        app.state.services = services
+        app.state.graphql = GraphQLApp(
+            build_schema(field_suggestions=settings.field_suggestions_enabled),
+            services=services,
+            graphql_ide=None if settings.is_production else "graphiql",
+            allow_queries_via_get=True,
+            multipart_uploads_enabled=False,
+        )
+        try:
+            yield
+        finally:
+            await services.throttle.close()
+            await services.engine.dispose()
+
+    async def healthz(_request: Request) -> JSONResponse:
+        return JSONResponse({"status": "ok"})
+
+    async def readyz(request: Request) -> JSONResponse:
+        services: Services = request.app.state.services
+        try:
+            async with asyncio.timeout(2):
+                async with services.engine.connect() as connection:
+                    await connection.execute(text("SELECT 1"))
+        except Exception as error:
+            return JSONResponse({"status": "unavailable", "database": repr(error)[:200]}, 503)
+        return JSONResponse({"status": "ok", "database": "ok"})
+
+    app = Starlette(
+        routes=[
+            Route("/graphql", _GraphQLRoute(), methods=["GET", "POST"]),
+            Route("/healthz", healthz),
+            Route("/readyz", readyz),
+        ],
+        lifespan=lifespan,
+    )
+    app.add_middleware(_SettingsCORS)
+    return app
+
+
+app = create_app()
+
+
+# ---- command line ---------------------------------------------------------------------------
+
+
+def _cmd_migrate(_args: argparse.Namespace) -> int:
+    from db.migrate import upgrade_sync
+
+    upgrade_sync(load_settings().database_url)
+    print("migrated to head")
+    return 0
+
+
+def _cmd_export_schema(_args: argparse.Namespace) -> int:
+    sys.stdout.write(build_schema().as_str() + "\n")
+    return 0
+
+
+def _cmd_create_admin(args: argparse.Namespace) -> int:
+    from resolvers.admin import make_admin
+
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = getpass.getpass("Password: ")
+        if password != getpass.getpass("Again: "):
+            print("passwords differ", file=sys.stderr)
+            return 2
+    problem = asyncio.run(
+        _with_services(lambda services: make_admin(services, args.username, args.email, password))
+    )
+    if problem:
+        print(problem, file=sys.stderr)
+        return 2
+    print(f"{args.username} is an admin")
+    return 0
+
+
+async def _with_services(work: Callable[[Services], Awaitable[T]]) -> T:
+    services = build_services(load_settings())
+    try:
+        return await work(services)
+    finally:
+        await services.throttle.close()
+        await services.engine.dispose()
+
+
+def cli(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="main.py", description=__doc__.splitlines()[0] if __doc__ else None
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("migrate", help="apply database migrations").set_defaults(run=_cmd_migrate)
+    commands.add_parser("export-schema", help="print the GraphQL SDL").set_defaults(
+        run=_cmd_export_schema
+    )
+    admin = commands.add_parser("create-admin", help="create an admin, or promote a user")
+    admin.add_argument("--username", required=True)
+    admin.add_argument("--email", required=True)
+    admin.add_argument("--password-stdin", action="store_true")
+    admin.set_defaults(run=_cmd_create_admin)
+    args = parser.parse_args(argv)
+    return int(args.run(args))
+
+
+if __name__ == "__main__":
+    raise SystemExit(cli())

@@ -1,0 +1,1 @@
+"""What each Query/Mutation field does. Returns models; never imports `schema`."""

@@ -1,0 +1,240 @@
+"""Accounts: sign-up, sign-in, token refresh and rotation, password change, deletion."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from auth import tokens
+from auth.passwords import hash_password, password_problem, verify_password
+from models import RefreshToken, User
+from resolvers.context import Context
+from resolvers.errors import bad_input, rate_limited, unauthenticated
+from resolvers.ids import USER, to_global_id
+from resolvers.validation import FieldErrors
+from resolvers.writes import write
+
+WRONG_CREDENTIALS = "Invalid username or password."
+
+
+@dataclass(frozen=True, slots=True)
+class AuthResult:
+    access_token: str
+    refresh_token: str
+    expires_in: int
+    user: User
+
+
+def _key(value: str) -> str:
+    return value.casefold()
+
+
+async def sign_up(ctx: Context, username: str, email: str, password: str) -> User:
+    services = ctx.services
+    address_limit = [(services.limits.sign_up_address, ctx.client_address)]
+    wait = await services.throttle.retry_after(address_limit)
+    if wait is not None:
+        raise rate_limited(wait)
+    await services.throttle.hit(address_limit)
+
+    errors = FieldErrors()
+    errors.username("username", username)
+    errors.email("email", email)
+    problem = password_problem(password, username)
+    if problem:
+        errors.add("password", problem)
+    errors.raise_if_any()
+
+    async with ctx.sessions() as session:
+        taken = (
+            await session.execute(
+                select(col(User.username_key), col(User.email_key)).where(
+                    (col(User.username_key) == _key(username))
+                    | (col(User.email_key) == _key(email))
+                )
+            )
+        ).all()
+    for username_key, email_key in taken:
+        if username_key == _key(username):
+            errors.add("username", "This username is taken.")
+        if email_key == _key(email):
+            errors.add("email", "This email is already registered.")
+    errors.raise_if_any()
+
+    password_hash = await hash_password(password)
+
+    async def insert(session: AsyncSession) -> User:
+        user = User(
+            username=username,
+            username_key=_key(username),
+            email=email,
+            email_key=_key(email),
+            password_hash=password_hash,
+        )
+        session.add(user)
+        await session.flush()
+        return user
+
+    try:
+        return await write(ctx, insert)
+    except IntegrityError as error:
+        # Lost a race with a concurrent sign-up of the same name or address.
+        field = "email" if "email_key" in str(error.orig) else "username"
+        message = (
+            "This email is already registered." if field == "email" else "This username is taken."
+        )
+        raise bad_input({field: message}) from error
+
+
+async def _issue_pair(session: AsyncSession, ctx: Context, user: User) -> AuthResult:
+    services = ctx.services
+    assert user.id is not None
+    access = tokens.issue(
+        services.signing_key, user.id, user.token_version, "access", services.access_ttl
+    )
+    refresh = tokens.issue(
+        services.signing_key, user.id, user.token_version, "refresh", services.refresh_ttl
+    )
+    session.add(
+        RefreshToken(jti=refresh.claims.jti, user_id=user.id, expires_at=refresh.claims.expires_at)
+    )
+    return AuthResult(
+        access_token=access.token,
+        refresh_token=refresh.token,
+        expires_in=services.settings.access_token_ttl_seconds,
+        user=user,
+    )
+
+
+async def _check_sign_in_allowed(ctx: Context, username: str) -> None:
+    limits = ctx.services.limits
+    wait = await ctx.services.throttle.retry_after(
+        [(limits.sign_in_username, _key(username)), (limits.sign_in_address, ctx.client_address)]
+    )
+    if wait is not None:
+        raise rate_limited(wait)
+
+
+async def _record_failed_sign_in(ctx: Context, username: str) -> None:
+    limits = ctx.services.limits
+    await ctx.services.throttle.hit(
+        [(limits.sign_in_username, _key(username)), (limits.sign_in_address, ctx.client_address)]
+    )
+
+
+async def sign_in(ctx: Context, username: str, password: str) -> AuthResult:
+    await _check_sign_in_allowed(ctx, username)
+    async with ctx.sessions() as session:
+        user = await session.scalar(select(User).where(col(User.username_key) == _key(username)))
+    # An unknown user still costs one hash, so both failures take the same time.
+    if not await verify_password(user.password_hash if user else None, password) or user is None:
+        await _record_failed_sign_in(ctx, username)
+        raise unauthenticated(WRONG_CREDENTIALS)
+    await ctx.services.throttle.clear(ctx.services.limits.sign_in_username, _key(username))
+    return await write(ctx, lambda session: _issue_pair(session, ctx, user))
+
+
+async def refresh(ctx: Context, refresh_token: str) -> AuthResult:
+    try:
+        claims = tokens.decode(ctx.services.signing_key, refresh_token, "refresh")
+    except tokens.InvalidToken as error:
+        raise unauthenticated("Invalid or expired refresh token.") from error
+
+    async def rotate(session: AsyncSession) -> AuthResult | None:
+        now = datetime.now(UTC)
+        marked = await session.execute(
+            update(RefreshToken)
+            .where(
+                col(RefreshToken.jti) == claims.jti,
+                col(RefreshToken.used_at).is_(None),
+                col(RefreshToken.expires_at) > now,
+            )
+            .values(used_at=now)
+        )
+        if marked.rowcount != 1:  # type: ignore[attr-defined]
+            reused = await session.scalar(
+                select(col(RefreshToken.jti)).where(
+                    col(RefreshToken.jti) == claims.jti,
+                    col(RefreshToken.used_at).is_not(None),
+                )
+            )
+            if reused is not None:
+                # RFC 9700: a replayed refresh token means it leaked; end every session.
+                await session.execute(
+                    update(User)
+                    .where(col(User.id) == claims.user_id)
+                    .values(token_version=col(User.token_version) + 1)
+                )
+            return None
+        user = await session.scalar(select(User).where(col(User.id) == claims.user_id))
+        if user is None or user.token_version != claims.version:
+            return None
+        return await _issue_pair(session, ctx, user)
+
+    result = await write(ctx, rotate)
+    if result is None:
+        raise unauthenticated("Invalid or expired refresh token.")
+    return result
+
+
+async def change_password(ctx: Context, current_password: str, new_password: str) -> AuthResult:
+    user = await ctx.require_caller()
+    errors = FieldErrors()
+    problem = password_problem(new_password, user.username)
+    if problem:
+        errors.add("newPassword", problem)
+    await _check_sign_in_allowed(ctx, user.username)
+    if not await verify_password(user.password_hash, current_password):
+        await _record_failed_sign_in(ctx, user.username)
+        errors.add("currentPassword", "Wrong password.")
+    errors.raise_if_any()
+    new_hash = await hash_password(new_password)
+
+    async def change(session: AsyncSession) -> AuthResult:
+        await session.execute(
+            update(User)
+            .where(col(User.id) == user.id, col(User.token_version) == user.token_version)
+            .values(
+                password_hash=new_hash,
+                token_version=col(User.token_version) + 1,
+                updated_at=datetime.now(UTC),
+            )
+        )
+        fresh = await session.scalar(select(User).where(col(User.id) == user.id))
+        if fresh is None or fresh.token_version != user.token_version + 1:
+            raise unauthenticated("Your session has ended; sign in again.")
+        return await _issue_pair(session, ctx, fresh)
+
+    return await write(ctx, change)
+
+
+async def delete_account(ctx: Context, password: str) -> str:
+    user = await ctx.require_caller()
+    await _check_sign_in_allowed(ctx, user.username)
+    if not await verify_password(user.password_hash, password):
+        await _record_failed_sign_in(ctx, user.username)
+        raise bad_input({"password": "Wrong password."})
+
+    async def remove(session: AsyncSession) -> None:
+        await session.execute(delete(User).where(col(User.id) == user.id))
+
+    await write(ctx, remove)
+    assert user.id is not None
+    return to_global_id(USER, user.id)
+
+
+async def purge_expired_refresh_tokens(ctx: Context) -> int:
+    """Off the hot path (a CLI or scheduled job): sign-in never purges."""
+
+    async def purge(session: AsyncSession) -> int:
+        result = await session.execute(
+            delete(RefreshToken).where(col(RefreshToken.expires_at) < datetime.now(UTC))
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]
+
+    return await write(ctx, purge)

@@ -1,0 +1,106 @@
+"""Process-wide services (built once in the lifespan) and the per-request Context."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlmodel import col
+
+from auth import tokens
+from auth.throttle import Limit, Throttle
+from db.engine import SessionFactory
+from models import User
+from resolvers.errors import unauthenticated
+from resolvers.loaders import Loaders
+from settings import Settings
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    sign_in_username: Limit
+    sign_in_address: Limit
+    sign_up_address: Limit
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Limits:
+        return cls(
+            Limit(
+                "signin-user",
+                settings.sign_in_failures_per_username,
+                settings.sign_in_window_seconds,
+            ),
+            Limit(
+                "signin-addr",
+                settings.sign_in_failures_per_address,
+                settings.sign_in_window_seconds,
+            ),
+            Limit("signup-addr", settings.sign_ups_per_address, settings.sign_up_window_seconds),
+        )
+
+
+@dataclass(slots=True)
+class Services:
+    settings: Settings
+    engine: AsyncEngine
+    sessions: SessionFactory
+    signing_key: str
+    throttle: Throttle
+    limits: Limits
+
+    @property
+    def access_ttl(self) -> timedelta:
+        return timedelta(seconds=self.settings.access_token_ttl_seconds)
+
+    @property
+    def refresh_ttl(self) -> timedelta:
+        return timedelta(seconds=self.settings.refresh_token_ttl_seconds)
+
+
+_UNRESOLVED = object()
+
+
+@dataclass(slots=True)
+class Context:
+    """Built once per request: who calls, how to reach the database, fresh loaders."""
+
+    services: Services
+    loaders: Loaders
+    token: str | None
+    client_address: str
+    _caller: object = field(default=_UNRESOLVED)
+
+    @classmethod
+    def create(cls, services: Services, token: str | None, client_address: str) -> Context:
+        return cls(services, Loaders.create(services.sessions), token, client_address)
+
+    @property
+    def sessions(self) -> SessionFactory:
+        return self.services.sessions
+
+    async def caller(self) -> User | None:
+        """The user of a valid, unrevoked access token, else None (never raises for a bad token)."""
+        if self._caller is _UNRESOLVED:
+            self._caller = await self._resolve_caller()
+        return self._caller  # type: ignore[return-value]
+
+    async def require_caller(self) -> User:
+        user = await self.caller()
+        if user is None:
+            raise unauthenticated()
+        return user
+
+    async def _resolve_caller(self) -> User | None:
+        if self.token is None:
+            return None
+        try:
+            claims = tokens.decode(self.services.signing_key, self.token, "access")
+        except tokens.InvalidToken:
+            return None
+        async with self.sessions() as session:
+            user = await session.scalar(select(User).where(col(User.id) == claims.user_id))
+        if user is None or user.token_version != claims.version:
+            return None
+        return user

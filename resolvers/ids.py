@@ -1,0 +1,40 @@
+"""Global object ids, base64("<GraphQL type name>:<id>"), as Relay expects."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+
+# Changing a name here changes every id a client holds.
+USER = "User"
+REF_BOOK = "RefBook"
+REF_DATA = "RefData"
+SYSTEM_INFO = "SystemInfo"
+PUBLIC_SCRIPT = "PublicScript"
+_MAX_DB_ID = 2**63 - 1
+
+
+def to_global_id(type_name: str, pk: int) -> str:
+    return base64.b64encode(f"{type_name}:{pk}".encode()).decode()
+
+
+def from_global_id(global_id: str) -> tuple[str, int] | None:
+    """(type name, primary key), or None when `global_id` is not one of ours."""
+    try:
+        raw = base64.b64decode(global_id.encode("ascii"), validate=True).decode("ascii")
+    except (binascii.Error, UnicodeError, ValueError):
+        return None
+    type_name, sep, pk = raw.partition(":")
+    if not sep or not pk.isdigit() or not pk.isascii():
+        return None
+    value = int(pk)
+    if value < 1 or value > _MAX_DB_ID:
+        return None
+    return type_name, value
+
+
+def pk_of(global_id: str, type_name: str) -> int | None:
+    decoded = from_global_id(global_id)
+    if decoded is None or decoded[0] != type_name:
+        return None
+    return decoded[1]

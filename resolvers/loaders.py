@@ -1,0 +1,107 @@
+"""Per-request DataLoaders: one SQL statement per batch, results aligned to their keys.
+
+Each batch opens its own session: sibling fields resolve concurrently and one
+AsyncSession cannot serve two of them at once.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from aiodataloader import DataLoader
+from sqlalchemy import select
+from sqlmodel import col
+
+from db.engine import SessionFactory
+from models import (
+    RefBook,
+    RefData,
+    RefDataContent,
+    Script,
+    SystemInfoRefBook,
+    SystemInfoRefData,
+)
+
+
+class _SessionLoader(DataLoader[Any, Any]):
+    def __init__(self, sessions: SessionFactory) -> None:
+        super().__init__()
+        self.sessions = sessions
+
+    async def _rows(self, stmt: Any) -> Sequence[Any]:
+        async with self.sessions() as session:
+            return (await session.execute(stmt)).all()
+
+
+class ContentByRefDataIdLoader(_SessionLoader):
+    async def batch_load_fn(self, keys: list[int]) -> list[str]:
+        rows = await self._rows(
+            select(col(RefDataContent.ref_data_id), col(RefDataContent.text)).where(
+                col(RefDataContent.ref_data_id).in_(keys)
+            )
+        )
+        texts = {ref_data_id: text for ref_data_id, text in rows}
+        return [texts.get(key, "") for key in keys]
+
+
+class RefBooksBySystemInfoIdLoader(_SessionLoader):
+    async def batch_load_fn(self, keys: list[int]) -> list[list[RefBook]]:
+        link = SystemInfoRefBook
+        rows = await self._rows(
+            select(col(link.system_info_id), RefBook)
+            .join(RefBook, col(RefBook.id) == col(link.ref_book_id))
+            .where(col(link.system_info_id).in_(keys))
+            .order_by(col(link.system_info_id), col(link.position))
+        )
+        grouped: dict[int, list[RefBook]] = defaultdict(list)
+        for system_info_id, book in rows:
+            grouped[system_info_id].append(book)
+        return [grouped.get(key, []) for key in keys]
+
+
+class RefDatasBySystemInfoIdLoader(_SessionLoader):
+    async def batch_load_fn(self, keys: list[int]) -> list[list[RefData]]:
+        link = SystemInfoRefData
+        rows = await self._rows(
+            select(col(link.system_info_id), RefData)
+            .join(RefData, col(RefData.id) == col(link.ref_data_id))
+            .where(col(link.system_info_id).in_(keys))
+            .order_by(col(link.system_info_id), col(link.position))
+        )
+        grouped: dict[int, list[RefData]] = defaultdict(list)
+        for system_info_id, material in rows:
+            grouped[system_info_id].append(material)
+        return [grouped.get(key, []) for key in keys]
+
+
+class ScriptsByPublicScriptIdLoader(_SessionLoader):
+    async def batch_load_fn(self, keys: list[int]) -> list[list[Script]]:
+        rows = await self._rows(
+            select(Script)
+            .where(col(Script.public_script_id).in_(keys))
+            .order_by(col(Script.public_script_id), col(Script.number))
+        )
+        grouped: dict[int, list[Script]] = defaultdict(list)
+        for (script,) in rows:
+            grouped[script.public_script_id].append(script)
+        return [grouped.get(key, []) for key in keys]
+
+
+@dataclass(slots=True)
+class Loaders:
+    content_by_ref_data_id: ContentByRefDataIdLoader
+    ref_books_by_system_info_id: RefBooksBySystemInfoIdLoader
+    ref_datas_by_system_info_id: RefDatasBySystemInfoIdLoader
+    scripts_by_public_script_id: ScriptsByPublicScriptIdLoader
+
+    @classmethod
+    def create(cls, sessions: SessionFactory) -> Loaders:
+        return cls(
+            content_by_ref_data_id=ContentByRefDataIdLoader(sessions),
+            ref_books_by_system_info_id=RefBooksBySystemInfoIdLoader(sessions),
+            ref_datas_by_system_info_id=RefDatasBySystemInfoIdLoader(sessions),
+            scripts_by_public_script_id=ScriptsByPublicScriptIdLoader(sessions),
+        )

@@ -1,0 +1,88 @@
+"""How errors leave the service: each with its `extensions.code`, the unexpected ones masked.
+
+Expected errors (AppError) are not logged as faults; anything else is logged once with its
+traceback and reaches the client as INTERNAL_SERVER_ERROR with nothing internal in it.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from graphql import GraphQLError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+from db.transaction import TransactionRetriesExhausted
+from resolvers.errors import AppError, ErrorCode
+
+log = logging.getLogger("gpt_supporter.errors")
+
+INTERNAL_MESSAGE = "Internal server error."
+UNAVAILABLE_MESSAGE = "Service temporarily unavailable; retry later."
+
+
+def _database_unreachable(error: BaseException) -> bool:
+    if isinstance(error, (PoolTimeout, TransactionRetriesExhausted, ConnectionError, TimeoutError)):
+        return True
+    if isinstance(error, DBAPIError) and error.connection_invalidated:
+        return True
+    if isinstance(error, (OperationalError, InterfaceError)):
+        args: tuple[Any, ...] = tuple(getattr(error.orig, "args", ()))
+        # 2003 can't connect, 2006 gone away, 2013 lost connection, 1927 killed,
+        # 1040 too many connections, 1205 lock wait timeout, 1213 deadlock
+        return bool(args) and args[0] in {2003, 2006, 2013, 1927, 1040, 1205, 1213, 2002}
+    return isinstance(error, OSError)
+
+
+def code_of(error: GraphQLError) -> ErrorCode:
+    original = error.original_error
+    if isinstance(original, AppError):
+        return original.code
+    if original is None:
+        code = str((error.extensions or {}).get("code"))
+        if code in ErrorCode.__members__:
+            return ErrorCode(code)
+        if error.message.startswith("Syntax Error"):
+            return ErrorCode.GRAPHQL_PARSE_FAILED
+        if error.message.startswith("Variable '$"):
+            # Apollo's code for a variable that does not fit its type.
+            return ErrorCode.BAD_USER_INPUT
+        return ErrorCode.GRAPHQL_VALIDATION_FAILED
+    if isinstance(original, GraphQLError):
+        code = str((original.extensions or {}).get("code"))
+        return ErrorCode(code) if code in ErrorCode.__members__ else ErrorCode.BAD_USER_INPUT
+    if _database_unreachable(original):
+        return ErrorCode.SERVICE_UNAVAILABLE
+    return ErrorCode.INTERNAL_SERVER_ERROR
+
+
+def log_errors(errors: list[GraphQLError]) -> None:
+    for error in errors:
+        code = code_of(error)
+        if code is ErrorCode.INTERNAL_SERVER_ERROR:
+            original = error.original_error
+            log.error(
+                "unexpected error at %s",
+                error.path,
+                exc_info=(type(original), original, original.__traceback__)
+                if original is not None
+                else None,
+            )
+        elif code is ErrorCode.SERVICE_UNAVAILABLE:
+            log.warning("database unavailable at %s: %r", error.path, error.original_error)
+
+
+def format_error(error: GraphQLError) -> dict[str, Any]:
+    code = code_of(error)
+    formatted = error.formatted
+    extensions = dict(formatted.get("extensions") or {})
+    if code is ErrorCode.INTERNAL_SERVER_ERROR:
+        formatted["message"] = INTERNAL_MESSAGE
+        extensions = {}
+    elif code is ErrorCode.SERVICE_UNAVAILABLE and not isinstance(error.original_error, AppError):
+        formatted["message"] = UNAVAILABLE_MESSAGE
+        extensions = {}
+    extensions["code"] = code.value
+    formatted["extensions"] = extensions
+    return dict(formatted)

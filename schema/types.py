@@ -1,0 +1,166 @@
+"""Object types. Their roots are the models the resolvers return; data comes via resolvers."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import strawberry
+from strawberry.types import Info
+
+import models
+from resolvers import public_scripts, system_infos
+from resolvers.context import Context
+from resolvers.dialogue import summarize
+from resolvers.ids import PUBLIC_SCRIPT, REF_BOOK, REF_DATA, SYSTEM_INFO, USER, to_global_id
+
+Language = strawberry.enum(models.Language, name="Language")
+
+
+@strawberry.interface(
+    name="Node",
+    description="Relay global object identification: every stored object has an opaque, global id.",
+)
+class Node:
+    id: strawberry.ID
+
+
+def _global_id(type_name: str) -> Any:
+    def resolve(root: strawberry.Parent[Any]) -> strawberry.ID:
+        return strawberry.ID(to_global_id(type_name, root.id))
+
+    return strawberry.field(resolver=resolve)
+
+
+def _is(model: type) -> Any:
+    # The roots are models, not instances of these classes: tell GraphQL which is which.
+    def is_type_of(cls: type, obj: Any, _info: Any) -> bool:
+        return isinstance(obj, model)
+
+    return classmethod(is_type_of)
+
+
+@strawberry.type(name="User")
+class UserType(Node):
+    id: strawberry.ID = _global_id(USER)
+    username: str
+    email: str
+    is_admin: bool
+    using_token: int
+    created_at: datetime
+    updated_at: datetime
+    is_type_of = _is(models.User)
+
+
+@strawberry.type(name="RefBook")
+class RefBookType(Node):
+    id: strawberry.ID = _global_id(REF_BOOK)
+    author: str
+    title: str
+    created_at: datetime
+    updated_at: datetime
+    is_type_of = _is(models.RefBook)
+
+
+@strawberry.type(
+    name="RefData",
+    description=(
+        "A reference material. Its body lives in a separate table and is loaded only when "
+        "`content` is selected."
+    ),
+)
+class RefDataType(Node):
+    id: strawberry.ID = _global_id(REF_DATA)
+    title: str
+    created_at: datetime
+    updated_at: datetime
+    is_type_of = _is(models.RefData)
+
+    @strawberry.field
+    async def content(
+        self, root: strawberry.Parent[models.RefData], info: Info[Context, None]
+    ) -> str:
+        return await info.context.loaders.content_by_ref_data_id.load(root.id)
+
+
+@strawberry.type(
+    name="SystemInfo",
+    description="What a user tells ChatGPT about themselves; the source of a generated dialogue.",
+)
+class SystemInfoType(Node):
+    id: strawberry.ID = _global_id(SYSTEM_INFO)
+    description: str
+    language: Language  # type: ignore[valid-type]
+    major: str
+    understanding_level: int = strawberry.field(
+        description="1 = first-year undergraduate ... 4 = fourth-year, 5 = graduate student."
+    )
+    only_use_reference_data: bool
+    data_sequence: bool
+    created_at: datetime
+    updated_at: datetime
+    is_type_of = _is(models.SystemInfo)
+
+    @strawberry.field(description="Linked books, in the order they were given.")
+    async def ref_books(
+        self, root: strawberry.Parent[models.SystemInfo], info: Info[Context, None]
+    ) -> list[RefBookType]:
+        return await system_infos.ref_books(info.context, root)  # type: ignore[return-value]
+
+    @strawberry.field(description="Linked materials, in the order they were given.")
+    async def ref_datas(
+        self, root: strawberry.Parent[models.SystemInfo], info: Info[Context, None]
+    ) -> list[RefDataType]:
+        return await system_infos.ref_datas(info.context, root)  # type: ignore[return-value]
+
+    @strawberry.field(
+        description=(
+            "The script to paste into ChatGPT, one message per entry "
+            "(../DESIGN.md, 'The generated dialogue')."
+        )
+    )
+    async def generated_dialogue(
+        self, root: strawberry.Parent[models.SystemInfo], info: Info[Context, None]
+    ) -> list[str]:
+        return await system_infos.generated_dialogue(info.context, root)
+
+
+@strawberry.type(name="Script")
+class ScriptType:
+    number: int
+    text: str
+
+
+@strawberry.type(
+    name="PublicScript", description="A script shared with every user; only admins write them."
+)
+class PublicScriptType(Node):
+    id: strawberry.ID = _global_id(PUBLIC_SCRIPT)
+    name: str
+    description: str
+    created_at: datetime
+    updated_at: datetime
+    is_type_of = _is(models.PublicScript)
+
+    @strawberry.field(
+        description=(
+            "The description cut to 100 characters (Unicode code points), with '...' appended "
+            "when it was longer."
+        )
+    )
+    def description_summary(self, root: strawberry.Parent[models.PublicScript]) -> str:
+        return summarize(root.description)
+
+    @strawberry.field(description="Ordered by number, 1 first.")
+    async def scripts(
+        self, root: strawberry.Parent[models.PublicScript], info: Info[Context, None]
+    ) -> list[ScriptType]:
+        return await public_scripts.scripts(info.context, root)  # type: ignore[return-value]
+
+
+@strawberry.type(name="AuthPayload")
+class AuthPayload:
+    access_token: str
+    refresh_token: str
+    expires_in: int = strawberry.field(description="Seconds until accessToken expires.")
+    user: UserType

@@ -1,0 +1,106 @@
+"""Configuration from the environment (and `.env`), read once by the composition root.
+
+A leaf module: it imports nothing of ours, so every layer may receive a Settings.
+"""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./gpt_supporter.db"
+MIN_SECRET_BYTES = 32
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    app_env: Literal["development", "production"] = "development"
+    database_url: str = DEFAULT_DATABASE_URL
+    secret_key: str = ""
+    # Where development keeps its generated key so tokens survive a restart.
+    secret_key_file: Path = Path(".secret_key")
+    cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    redis_url: str | None = None
+
+    access_token_ttl_seconds: int = Field(default=15 * 60, gt=0)
+    refresh_token_ttl_seconds: int = Field(default=14 * 24 * 3600, gt=0)
+
+    # None: on in development, off in production.
+    introspection: bool | None = None
+    field_suggestions: bool | None = None
+
+    db_pool_size: int = Field(default=10, ge=1)
+    db_max_overflow: int = Field(default=10, ge=0)
+    # Below MySQL's default wait_timeout (8 h) so the server never drops a pooled connection first.
+    db_pool_recycle_seconds: int = 3600
+    db_connect_timeout_seconds: float = 3.0
+    # Bounded retries for transactions that lost a deadlock or a Galera certification.
+    db_deadlock_retries: int = Field(default=3, ge=0)
+
+    # Throttling (DESIGN "Auth"): failed sign-ins per username and per client address
+    # within a window, and sign-up attempts per address within another.
+    sign_in_failures_per_username: int = Field(default=5, ge=1)
+    sign_in_failures_per_address: int = Field(default=20, ge=1)
+    sign_in_window_seconds: int = Field(default=15 * 60, gt=0)
+    sign_ups_per_address: int = Field(default=20, ge=1)
+    sign_up_window_seconds: int = Field(default=3600, gt=0)
+
+    log_level: str = "INFO"
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [origin.strip() for origin in value.split(",") if origin.strip()]
+        return value
+
+    @model_validator(mode="after")
+    def _production_rules(self) -> Settings:
+        if self.app_env != "production":
+            return self
+        if len(self.secret_key.encode()) < MIN_SECRET_BYTES:
+            raise ValueError(
+                f"SECRET_KEY must be set to at least {MIN_SECRET_BYTES} bytes in production"
+            )
+        if self.database_url.startswith("sqlite"):
+            raise ValueError("DATABASE_URL must name a MySQL/MariaDB server in production")
+        return self
+
+    @property
+    def is_production(self) -> bool:
+        return self.app_env == "production"
+
+    @property
+    def introspection_enabled(self) -> bool:
+        return self.introspection if self.introspection is not None else not self.is_production
+
+    @property
+    def field_suggestions_enabled(self) -> bool:
+        if self.field_suggestions is not None:
+            return self.field_suggestions
+        return not self.is_production
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    def signing_key(self) -> str:
+        """The JWT key: SECRET_KEY, or in development a generated one kept in a local file."""
+        if self.secret_key:
+            return self.secret_key
+        path = self.secret_key_file
+        if path.exists():
+            return path.read_text().strip()
+        key = secrets.token_urlsafe(48)
+        path.write_text(key)
+        path.chmod(0o600)
+        return key
+
+
+def load_settings(**overrides: object) -> Settings:
+    return Settings(**overrides)  # type: ignore[arg-type]
