@@ -10,6 +10,7 @@ from strawberry.extensions import ParserCache, ValidationCache
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
+from schema.error_codes import ErrorCodeEnum
 from schema.errors import log_errors
 from schema.mutation import Mutation
 from schema.query import Query
@@ -30,7 +31,7 @@ def build_schema(
     return AppSchema(
         query=Query,
         mutation=Mutation,
-        types=[UserType, RefBookType, RefDataType, SystemInfoType, PublicScriptType],
+        types=[UserType, RefBookType, RefDataType, SystemInfoType, PublicScriptType, ErrorCodeEnum],
         config=StrawberryConfig(disable_field_suggestions=not field_suggestions),
         extensions=[
             # Parsing and validation were a quarter of a small query's CPU time.

@@ -1,0 +1,19 @@
+"""The error codes as a schema enum, so generated clients can switch on them with type checks.
+
+No field returns it: the codes travel in `extensions.code`, which GraphQL cannot type. Listing
+the enum in the schema still puts it in the SDL, and codegen emits it as a TypeScript enum.
+"""
+
+from __future__ import annotations
+
+import strawberry
+
+from resolvers.errors import ErrorCode
+
+ErrorCodeEnum = strawberry.enum(
+    ErrorCode,
+    name="ErrorCode",
+    description=(
+        "Every value a GraphQL error may carry in `extensions.code` (no field returns this type)."
+    ),
+)
