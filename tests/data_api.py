@@ -1,0 +1,116 @@
+"""Documents and seeding helpers shared by the data API tests (books, materials, profiles)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
+from typing import cast
+
+from sqlalchemy import func, insert, select
+from sqlmodel import SQLModel, col
+
+from models import RefBook, RefData, RefDataContent
+from resolvers.context import Services
+from resolvers.ids import REF_BOOK, REF_DATA, pk_of, to_global_id
+from tests.utils import Account, GraphQLClient, assert_no_errors
+
+# isoformat of an aware UTC datetime that kept its microseconds.
+UTC_MICROS = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}\+00:00$")
+KOREAN_EMOJI = "한국어 텍스트 🎓📚 ✅"
+
+BOOK_FIELDS = "id author title createdAt updatedAt"
+CREATE_REF_BOOK = f"""
+mutation CreateRefBook($input: CreateRefBookInput!) {{
+  createRefBook(input: $input) {{ {BOOK_FIELDS} }}
+}}
+"""
+CREATE_REF_DATA = """
+mutation CreateRefData($input: CreateRefDataInput!) {
+  createRefData(input: $input) { id title content createdAt updatedAt }
+}
+"""
+
+
+def user_pk(account: Account) -> int:
+    pk = pk_of(account.id, "User")
+    assert pk is not None
+    return pk
+
+
+def parse_time(value: str) -> datetime:
+    parsed = datetime.fromisoformat(value)
+    assert parsed.utcoffset() == timedelta(0), value
+    return parsed
+
+
+def assert_utc_micros(value: str) -> None:
+    # A stamp whose microseconds happen to be 0 would print without them: one in a million.
+    assert UTC_MICROS.match(value), value
+
+
+async def create_book(gql: GraphQLClient, account: Account, author: str, title: str) -> dict:
+    body = await gql(
+        CREATE_REF_BOOK, {"input": {"author": author, "title": title}}, token=account.token
+    )
+    return assert_no_errors(body)["createRefBook"]
+
+
+async def create_data(gql: GraphQLClient, account: Account, title: str, content: str) -> dict:
+    body = await gql(
+        CREATE_REF_DATA, {"input": {"title": title, "content": content}}, token=account.token
+    )
+    return assert_no_errors(body)["createRefData"]
+
+
+async def count_rows(services: Services, table: type[SQLModel]) -> int:
+    async with services.sessions() as session:
+        return int(await session.scalar(select(func.count()).select_from(table)) or 0)
+
+
+def stamps(count: int, start: datetime | None = None) -> list[datetime]:
+    """`count` distinct creation times one second apart, oldest first."""
+    base = start or datetime(2025, 1, 1, tzinfo=UTC)
+    return [base + timedelta(seconds=i, microseconds=i) for i in range(count)]
+
+
+async def seed_books(
+    services: Services, owner: int, created: Iterable[datetime], prefix: str = "book"
+) -> list[str]:
+    """Insert books directly (one statement); their global ids in the order of `created`."""
+    rows = [
+        {
+            "user_id": owner,
+            "author": f"{prefix}-author-{i}",
+            "title": f"{prefix}-{i}",
+            "created_at": at,
+            "updated_at": at,
+        }
+        for i, at in enumerate(created)
+    ]
+    async with services.sessions.begin() as session:
+        result = await session.execute(
+            insert(RefBook).returning(col(RefBook.id), sort_by_parameter_order=True), rows
+        )
+        ids = cast(list[int], result.scalars().all())
+    return [to_global_id(REF_BOOK, pk) for pk in ids]
+
+
+async def seed_datas(
+    services: Services, owner: int, created: Iterable[datetime], prefix: str = "data"
+) -> list[str]:
+    """Insert materials and their contents directly; global ids in the order of `created`."""
+    rows = [
+        {"user_id": owner, "title": f"{prefix}-{i}", "created_at": at, "updated_at": at}
+        for i, at in enumerate(created)
+    ]
+    async with services.sessions.begin() as session:
+        result = await session.execute(
+            insert(RefData).returning(col(RefData.id), sort_by_parameter_order=True), rows
+        )
+        ids = cast(list[int], result.scalars().all())
+        await session.execute(
+            insert(RefDataContent),
+            [{"ref_data_id": pk, "text": f"{prefix}-content-{i}"} for i, pk in enumerate(ids)],
+        )
+    return [to_global_id(REF_DATA, pk) for pk in ids]
