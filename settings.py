@@ -41,6 +41,9 @@ class Settings(BaseSettings):
     db_connect_timeout_seconds: float = 3.0
     # Bounded retries for transactions that lost a deadlock or a Galera certification.
     db_deadlock_retries: int = Field(default=3, ge=0)
+    # On a Galera node, reads wait until the node has applied what the cluster committed
+    # (wsrep_sync_wait), so a write through one node is seen through any other; 0 turns it off.
+    db_galera_sync_wait: int = Field(default=1, ge=0, le=15)
 
     # Throttling (DESIGN "Auth"): failed sign-ins per username and per client address
     # within a window, and sign-up attempts per address within another.
