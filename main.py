@@ -30,6 +30,7 @@ from db.engine import create_engine, create_session_factory
 from resolvers.context import Limits, Services
 from schema.build import build_schema
 from schema.http import GraphQLApp
+from schema.limits import QueryLimits
 from settings import Settings, load_settings
 
 log = logging.getLogger("gpt_supporter")
@@ -38,7 +39,11 @@ T = TypeVar("T")
 
 def build_services(settings: Settings) -> Services:
     engine = create_engine(settings)
-    store = RedisStore(settings.redis_url) if settings.redis_url else MemoryStore()
+    store = (
+        RedisStore(settings.redis_url, prefix=settings.redis_key_prefix)
+        if settings.redis_url
+        else MemoryStore()
+    )
     return Services(
         settings=settings,
         engine=engine,
@@ -89,7 +94,10 @@ def create_app(settings_factory: Callable[[], Settings] = load_settings) -> Star
         services = build_services(settings)
         app.state.services = services
         app.state.graphql = GraphQLApp(
-            build_schema(field_suggestions=settings.field_suggestions_enabled),
+            build_schema(
+                field_suggestions=settings.field_suggestions_enabled,
+                limits=QueryLimits.from_settings(settings),
+            ),
             services=services,
             graphql_ide=None if settings.is_production else "graphiql",
             allow_queries_via_get=True,

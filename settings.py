@@ -53,6 +53,15 @@ class Settings(BaseSettings):
     sign_ups_per_address: int = Field(default=20, ge=1)
     sign_up_window_seconds: int = Field(default=3600, gt=0)
 
+    # Hardening (README "Limits and hardening"): what one request may ask and how long it may run.
+    max_query_depth: int = Field(default=8, ge=1)
+    max_query_aliases: int = Field(default=20, ge=0)
+    max_query_tokens: int = Field(default=1000, ge=200)
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+    operation_timeout_seconds: float = Field(default=10.0, gt=0)
+    # Keys of the shared throttle counters; one prefix per deployment sharing a Redis.
+    redis_key_prefix: str = "gpts:throttle:"
+
     log_level: str = "INFO"
 
     @field_validator("cors_origins", mode="before")

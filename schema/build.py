@@ -8,16 +8,27 @@ import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import ParserCache, ValidationCache
 from strawberry.schema.config import StrawberryConfig
-from strawberry.types import ExecutionContext
+from strawberry.types import ExecutionContext, ExecutionResult
 
+from schema.deadline import run_with_deadline
 from schema.error_codes import ErrorCodeEnum
 from schema.errors import log_errors
+from schema.limits import QueryLimits, limit_extensions
 from schema.mutation import Mutation
+from schema.observe import ObserveOperation
 from schema.query import Query
 from schema.types import PublicScriptType, RefBookType, RefDataType, SystemInfoType, UserType
 
 
 class AppSchema(strawberry.Schema):
+    operation_timeout: float | None = None
+
+    async def execute(self, *args: Any, **kwargs: Any) -> ExecutionResult:
+        operation = super().execute(*args, **kwargs)
+        if self.operation_timeout is None:
+            return await operation
+        return await run_with_deadline(operation, self.operation_timeout)
+
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
@@ -26,9 +37,13 @@ class AppSchema(strawberry.Schema):
 
 
 def build_schema(
-    *, field_suggestions: bool = True, extensions: list[Any] | None = None
+    *,
+    field_suggestions: bool = True,
+    extensions: list[Any] | None = None,
+    limits: QueryLimits | None = None,
 ) -> AppSchema:
-    return AppSchema(
+    limits = limits or QueryLimits()
+    schema = AppSchema(
         query=Query,
         mutation=Mutation,
         types=[UserType, RefBookType, RefDataType, SystemInfoType, PublicScriptType, ErrorCodeEnum],
@@ -37,6 +52,11 @@ def build_schema(
             # Parsing and validation were a quarter of a small query's CPU time.
             lambda: ParserCache(maxsize=256),
             lambda: ValidationCache(maxsize=256),
+            # Fills the request log's and the metrics' operation name, type and error codes.
+            ObserveOperation,
+            *limit_extensions(limits),
             *(extensions or []),
         ],
     )
+    schema.operation_timeout = limits.timeout_seconds
+    return schema

@@ -15,6 +15,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from db.transaction import TransactionRetriesExhausted
 from resolvers.errors import AppError, ErrorCode
+from schema.limits import is_parser_limit
 
 log = logging.getLogger("gpt_supporter.errors")
 
@@ -43,6 +44,8 @@ def code_of(error: GraphQLError) -> ErrorCode:
         code = str((error.extensions or {}).get("code"))
         if code in ErrorCode.__members__:
             return ErrorCode(code)
+        if is_parser_limit(error):
+            return ErrorCode.QUERY_TOO_COMPLEX
         if error.message.startswith("Syntax Error"):
             return ErrorCode.GRAPHQL_PARSE_FAILED
         if error.message.startswith("Variable '$"):

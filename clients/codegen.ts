@@ -1,0 +1,35 @@
+// Typed documents for every operation in operations/, checked against the service's schema.
+import type { CodegenConfig } from "@graphql-codegen/cli";
+
+const config: CodegenConfig = {
+  schema: "../schema.graphql",
+  documents: ["operations/**/*.graphql"],
+  // No operations found is a mistake in this package, not an empty result.
+  ignoreNoDocuments: false,
+  generates: {
+    "generated/gql/": {
+      preset: "client",
+      presetConfig: { fragmentMasking: false },
+      config: {
+        // Node's ESM loader needs the extension on relative imports.
+        emitLegacyCommonJSImports: false,
+        useTypeImports: true,
+        scalars: { DateTime: "string" },
+        strictScalars: true,
+        enumsAsTypes: true,
+      },
+    },
+    // No operation returns ErrorCode (codes travel in extensions.code), so the preset would
+    // drop it: emit the schema's enums on their own, as values a client can switch on.
+    "generated/enums.ts": {
+      plugins: ["typescript"],
+      config: {
+        onlyEnums: true,
+        enumsAsConst: true,
+        namingConvention: { enumValues: "keep" },
+      },
+    },
+  },
+};
+
+export default config;

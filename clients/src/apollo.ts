@@ -1,0 +1,70 @@
+// The Apollo Client setup a React app uses against this API; the tests use exactly this.
+import { ApolloClient, ApolloLink, HttpLink, InMemoryCache } from "@apollo/client";
+import { CombinedGraphQLErrors } from "@apollo/client/errors";
+import { SetContextLink } from "@apollo/client/link/context";
+import { relayStylePagination } from "@apollo/client/utilities";
+
+import { ErrorCode } from "../generated/enums.js";
+
+export interface ClientOptions {
+  /** The GraphQL endpoint, e.g. http://127.0.0.1:8000/graphql */
+  uri: string;
+  /** The current access token (from signIn or refreshToken), or null when signed out. */
+  getAccessToken: () => string | null;
+}
+
+/**
+ * The four connections page with opaque keyset cursors. relayStylePagination() (keyArgs false)
+ * keeps one list per field and merges each fetchMore page by cursor: `after` appends,
+ * `before` prepends, and edges whose node was evicted are skipped when read.
+ */
+export function createCache(): InMemoryCache {
+  return new InMemoryCache({
+    typePolicies: {
+      Query: {
+        fields: {
+          systemInfos: relayStylePagination(),
+          refBooks: relayStylePagination(),
+          refDatas: relayStylePagination(),
+          publicScripts: relayStylePagination(),
+        },
+      },
+    },
+  });
+}
+
+/** Sends `Authorization: Bearer <token>` whenever the app holds a token. */
+export function authLink(getAccessToken: () => string | null): ApolloLink {
+  return new SetContextLink((previous) => {
+    const token = getAccessToken();
+    if (!token) return {};
+    return { headers: { ...previous.headers, authorization: `Bearer ${token}` } };
+  });
+}
+
+export function createClient({ uri, getAccessToken }: ClientOptions): ApolloClient {
+  return new ApolloClient({
+    link: ApolloLink.from([authLink(getAccessToken), new HttpLink({ uri })]),
+    cache: createCache(),
+  });
+}
+
+const KNOWN_CODES = new Set<string>(Object.values(ErrorCode));
+
+function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === "string" && KNOWN_CODES.has(value);
+}
+
+/**
+ * Every `extensions.code` of a GraphQL error (DESIGN "Errors"), typed so that a `switch`
+ * over ErrorCode is checked by the compiler. Network failures carry no code: [].
+ */
+export function errorCodes(error: unknown): ErrorCode[] {
+  if (!CombinedGraphQLErrors.is(error)) return [];
+  return error.errors.map((each) => each.extensions?.["code"]).filter(isErrorCode);
+}
+
+/** The first code of a GraphQL error, or undefined for anything else. */
+export function errorCode(error: unknown): ErrorCode | undefined {
+  return errorCodes(error)[0];
+}
