@@ -86,6 +86,12 @@ class Context:
             self._caller = await self._resolve_caller()
         return self._caller  # type: ignore[return-value]
 
+    @property
+    def caller_id(self) -> int | None:
+        """The caller's id when this request already looked the caller up; never queries."""
+        caller = self._caller
+        return caller.id if isinstance(caller, User) else None
+
     async def require_caller(self) -> User:
         user = await self.caller()
         if user is None:

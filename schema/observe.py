@@ -1,0 +1,53 @@
+"""What the HTTP layer learns about a GraphQL operation: name, type, error codes, caller.
+
+The request middleware (web.requests) puts an empty OperationInfo into `current_operation`;
+the schema extension fills it once the operation has run. Metrics and the request log read
+it there, so neither needs to parse the document again nor look at variables (which may hold
+passwords and tokens).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextvars import ContextVar
+from dataclasses import dataclass
+
+from strawberry.extensions import SchemaExtension
+
+from resolvers.context import Context
+from schema.errors import code_of
+
+
+@dataclass(slots=True)
+class OperationInfo:
+    name: str | None = None
+    type: str | None = None
+    error_codes: tuple[str, ...] = ()
+    user_id: int | None = None
+
+
+current_operation: ContextVar[OperationInfo | None] = ContextVar(
+    "gpt_supporter_operation", default=None
+)
+
+
+class ObserveOperation(SchemaExtension):
+    def on_operation(self) -> Iterator[None]:
+        yield
+        info = current_operation.get()
+        if info is None:
+            return
+        execution = self.execution_context
+        info.name = execution.operation_name
+        if execution.graphql_document is not None:
+            try:
+                info.type = execution.operation_type.value
+            except RuntimeError:
+                # An operationName the document does not define.
+                info.type = None
+        # strawberry keeps parse, validation and execution errors all in this one list.
+        errors = execution.pre_execution_errors or ()
+        info.error_codes = tuple(code_of(error).value for error in errors)
+        context = execution.context
+        if isinstance(context, Context):
+            info.user_id = context.caller_id
