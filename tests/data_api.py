@@ -10,9 +10,9 @@ from typing import cast
 from sqlalchemy import func, insert, select
 from sqlmodel import SQLModel, col
 
-from models import RefBook, RefData, RefDataContent
+from models import PublicScript, RefBook, RefData, RefDataContent, Script
 from resolvers.context import Services
-from resolvers.ids import REF_BOOK, REF_DATA, pk_of, to_global_id
+from resolvers.ids import PUBLIC_SCRIPT, REF_BOOK, REF_DATA, pk_of, to_global_id
 from tests.utils import Account, GraphQLClient, assert_no_errors
 
 # isoformat of an aware UTC datetime that kept its microseconds.
@@ -114,3 +114,34 @@ async def seed_datas(
             [{"ref_data_id": pk, "text": f"{prefix}-content-{i}"} for i, pk in enumerate(ids)],
         )
     return [to_global_id(REF_DATA, pk) for pk in ids]
+
+
+async def seed_public_scripts(
+    services: Services, created: Iterable[datetime], scripts_each: int = 2
+) -> list[str]:
+    """Insert public scripts with `scripts_each` scripts numbered from 1; their global ids."""
+    rows = [
+        {
+            "user_id": None,
+            "name": f"public-{i}",
+            "description": f"description-{i}",
+            "created_at": at,
+            "updated_at": at,
+        }
+        for i, at in enumerate(created)
+    ]
+    async with services.sessions.begin() as session:
+        result = await session.execute(
+            insert(PublicScript).returning(col(PublicScript.id), sort_by_parameter_order=True),
+            rows,
+        )
+        ids = cast(list[int], result.scalars().all())
+        await session.execute(
+            insert(Script),
+            [
+                {"public_script_id": pk, "number": n, "text": f"public-{i}-script-{n}"}
+                for i, pk in enumerate(ids)
+                for n in range(1, scripts_each + 1)
+            ],
+        )
+    return [to_global_id(PUBLIC_SCRIPT, pk) for pk in ids]
