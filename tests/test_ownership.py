@@ -1,0 +1,311 @@
+"""Ownership: nobody can tell another user's object from a missing one (DESIGN "Auth").
+
+Alice owns one of each private type; bob, signed in, tries every read and write on them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+from sqlmodel import col
+
+from models import SystemInfo
+from resolvers.context import Services
+from resolvers.ids import pk_of, to_global_id
+from tests.operations import (
+    CHANGE_PASSWORD,
+    CREATE_PUBLIC_SCRIPT,
+    CREATE_REF_BOOK,
+    CREATE_REF_DATA,
+    CREATE_SYSTEM_INFO,
+    DELETE_ACCOUNT,
+    DELETE_PUBLIC_SCRIPT,
+    DELETE_REF_BOOK,
+    DELETE_REF_DATA,
+    DELETE_SYSTEM_INFO,
+    ME,
+    NODE,
+    PUBLIC_SCRIPT,
+    PUBLIC_SCRIPTS,
+    REF_BOOK,
+    REF_BOOKS,
+    REF_DATA,
+    REF_DATAS,
+    SYSTEM_INFO,
+    SYSTEM_INFOS,
+    UPDATE_PUBLIC_SCRIPT,
+    UPDATE_REF_BOOK,
+    UPDATE_REF_DATA,
+    UPDATE_SYSTEM_INFO,
+    Owned,
+    seed_owned,
+)
+from tests.utils import SIGN_IN, Account, GraphQLClient, assert_error_code, assert_no_errors
+
+KINDS = ["ref_book", "ref_data", "system_info"]
+TYPE_NAMES = {"ref_book": "RefBook", "ref_data": "RefData", "system_info": "SystemInfo"}
+READS = {"ref_book": ("refBook", REF_BOOK), "ref_data": ("refData", REF_DATA)}
+READS["system_info"] = ("systemInfo", SYSTEM_INFO)
+CONNECTIONS = {"ref_book": ("refBooks", REF_BOOKS), "ref_data": ("refDatas", REF_DATAS)}
+CONNECTIONS["system_info"] = ("systemInfos", SYSTEM_INFOS)
+UPDATES = {
+    "ref_book": (UPDATE_REF_BOOK, {"title": "hijacked"}),
+    "ref_data": (UPDATE_REF_DATA, {"title": "hijacked", "content": "hijacked"}),
+    "system_info": (UPDATE_SYSTEM_INFO, {"major": "hijacked"}),
+}
+DELETES = {
+    "ref_book": DELETE_REF_BOOK,
+    "ref_data": DELETE_REF_DATA,
+    "system_info": DELETE_SYSTEM_INFO,
+}
+MISSING_PK = 987_654_321
+
+
+def ids_to_try(owned: Owned, alice: Account, kind: str) -> dict[str, str]:
+    """Alice's object, and ids that name nothing of bob's in three other ways."""
+    return {
+        "alices": getattr(owned, kind),
+        "missing": to_global_id(TYPE_NAMES[kind], MISSING_PK),
+        "malformed": "not-an-id",
+        "other-type": alice.id,
+    }
+
+
+@pytest.fixture
+async def alices(gql: GraphQLClient, alice: Account) -> Owned:
+    return await seed_owned(gql, alice, "A")
+
+
+def without_path(error: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in error.items() if k not in ("path", "locations")}
+
+
+# ---- reads ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", KINDS)
+async def test_reads_of_another_users_object_are_null(
+    gql: GraphQLClient, alice: Account, bob: Account, alices: Owned, kind: str
+) -> None:
+    field, document = READS[kind]
+    # alice sees her object (so a null below is not just a broken read)
+    mine = await gql(document, {"id": getattr(alices, kind)}, token=alice.token)
+    assert assert_no_errors(mine)[field]["id"] == getattr(alices, kind)
+    # bob gets null without an error, exactly as for ids that name nothing
+    for source, global_id in ids_to_try(alices, alice, kind).items():
+        body = await gql(document, {"id": global_id}, token=bob.token)
+        assert body == {"data": {field: None}}, source
+
+
+@pytest.mark.parametrize("kind", [*KINDS, "user"])
+async def test_node_of_another_users_object_is_null(
+    gql: GraphQLClient, alice: Account, bob: Account, alices: Owned, kind: str
+) -> None:
+    global_id = alice.id if kind == "user" else getattr(alices, kind)
+    expected_type = "User" if kind == "user" else TYPE_NAMES[kind]
+    # alice reaches her object through node
+    mine = assert_no_errors(await gql(NODE, {"id": global_id}, token=alice.token))["node"]
+    assert (mine["__typename"], mine["id"]) == (expected_type, global_id)
+    # bob, and anyone without a valid token, gets null and no error
+    for token in (bob.token, None, "garbage"):
+        assert await gql(NODE, {"id": global_id}, token=token) == {"data": {"node": None}}
+
+
+@pytest.mark.parametrize("kind", KINDS)
+async def test_connections_list_only_the_callers_objects(
+    gql: GraphQLClient, alice: Account, bob: Account, alices: Owned, kind: str
+) -> None:
+    field, document = CONNECTIONS[kind]
+    bobs = await seed_owned(gql, bob, "B")
+    for account, owned in ((alice, alices), (bob, bobs)):
+        page = assert_no_errors(await gql(document, token=account.token))[field]
+        assert [edge["node"]["id"] for edge in page["edges"]] == [getattr(owned, kind)]
+        assert page["totalCount"] == 1
+
+
+async def test_linked_objects_are_the_owners_own(
+    gql: GraphQLClient, alice: Account, alices: Owned
+) -> None:
+    info = await gql(SYSTEM_INFO, {"id": alices.system_info}, token=alice.token)
+    data = assert_no_errors(info)["systemInfo"]
+    assert data["refBooks"] == [{"id": alices.ref_book}]
+    assert data["refDatas"] == [{"id": alices.ref_data}]
+
+
+# ---- writes --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("operation", ["update", "delete"])
+@pytest.mark.parametrize("kind", KINDS)
+async def test_writes_to_another_users_object_are_not_found(
+    gql: GraphQLClient, alice: Account, bob: Account, alices: Owned, kind: str, operation: str
+) -> None:
+    read_field, read = READS[kind]
+    before = assert_no_errors(await gql(read, {"id": getattr(alices, kind)}, token=alice.token))
+    if operation == "update":
+        document, changes = UPDATES[kind]
+        variables: dict[str, Any] = {"input": changes}
+    else:
+        document, variables = DELETES[kind], {}
+    # when bob writes to alice's object, and to ids that name nothing
+    errors = {}
+    for source, global_id in ids_to_try(alices, alice, kind).items():
+        body = await gql(document, {**variables, "id": global_id}, token=bob.token)
+        errors[source] = without_path(assert_error_code(body, "NOT_FOUND"))
+        assert body["data"] is None
+    # then every answer is the same NOT_FOUND, and alice's object is untouched
+    assert all(error == errors["missing"] for error in errors.values()), errors
+    after = assert_no_errors(await gql(read, {"id": getattr(alices, kind)}, token=alice.token))
+    assert after == before
+    assert after[read_field] is not None
+
+
+async def count_infos(services: Services, owner: Account) -> int:
+    async with services.sessions() as session:
+        where = col(SystemInfo.user_id) == pk_of(owner.id, "User")
+        return int(
+            await session.scalar(select(func.count()).select_from(SystemInfo).where(where)) or 0
+        )
+
+
+@pytest.mark.parametrize(
+    ("field", "kind"), [("refBookIds", "ref_book"), ("refDataIds", "ref_data")]
+)
+async def test_linking_another_users_objects_is_bad_user_input(
+    gql: GraphQLClient,
+    services: Services,
+    alice: Account,
+    bob: Account,
+    alices: Owned,
+    field: str,
+    kind: str,
+) -> None:
+    # given bob's own profile with his own links
+    bobs = await seed_owned(gql, bob, "B")
+    before = await gql(SYSTEM_INFO, {"id": bobs.system_info}, token=bob.token)
+    base = {"language": "KO", "major": "hijacked", "understandingLevel": 1}
+    missing = to_global_id(TYPE_NAMES[kind], MISSING_PK)
+    answers = []
+    for ids in ([getattr(alices, kind)], [getattr(bobs, kind), getattr(alices, kind)], [missing]):
+        # when he creates a profile, or updates his, with alice's ids (or a missing one)
+        created = await gql(CREATE_SYSTEM_INFO, {"input": {**base, field: ids}}, token=bob.token)
+        changes = {"id": bobs.system_info, "input": {"major": "hijacked", field: ids}}
+        updated = await gql(UPDATE_SYSTEM_INFO, changes, token=bob.token)
+        # then both are BAD_USER_INPUT on that field
+        for body in (created, updated):
+            error = assert_error_code(body, "BAD_USER_INPUT", field)
+            assert set(error["extensions"]["fields"]) == {field}
+            answers.append(error["extensions"])
+    # alike for a foreign and a missing id, and nothing changed
+    assert all(answer == answers[-1] for answer in answers), answers
+    assert await count_infos(services, bob) == 1
+    assert await gql(SYSTEM_INFO, {"id": bobs.system_info}, token=bob.token) == before
+
+
+# ---- without a valid token -----------------------------------------------------------------
+
+PASSWORDS = {"currentPassword": "correct-horse-1", "newPassword": "battery-staple-2"}
+SCRIPT_INPUT = {"name": "Intro", "description": "Start here", "scripts": ["One"]}
+INFO_INPUT = {"language": "EN", "major": "Law", "understandingLevel": 2}
+# Every field that needs a signed-in caller, with variables naming alice's real objects.
+PRIVATE: dict[str, tuple[str, Any]] = {
+    "me": (ME, lambda o: {}),
+    "refBooks": (REF_BOOKS, lambda o: {}),
+    "refDatas": (REF_DATAS, lambda o: {}),
+    "systemInfos": (SYSTEM_INFOS, lambda o: {}),
+    "refBook": (REF_BOOK, lambda o: {"id": o.ref_book}),
+    "refData": (REF_DATA, lambda o: {"id": o.ref_data}),
+    "systemInfo": (SYSTEM_INFO, lambda o: {"id": o.system_info}),
+    "changePassword": (CHANGE_PASSWORD, lambda o: {"input": PASSWORDS}),
+    "deleteAccount": (DELETE_ACCOUNT, lambda o: {"password": PASSWORDS["currentPassword"]}),
+    "createRefBook": (CREATE_REF_BOOK, lambda o: {"input": {"author": "a", "title": "t"}}),
+    "updateRefBook": (UPDATE_REF_BOOK, lambda o: {"id": o.ref_book, "input": {"title": "x"}}),
+    "deleteRefBook": (DELETE_REF_BOOK, lambda o: {"id": o.ref_book}),
+    "createRefData": (CREATE_REF_DATA, lambda o: {"input": {"title": "t", "content": "c"}}),
+    "updateRefData": (UPDATE_REF_DATA, lambda o: {"id": o.ref_data, "input": {"title": "x"}}),
+    "deleteRefData": (DELETE_REF_DATA, lambda o: {"id": o.ref_data}),
+    "createSystemInfo": (CREATE_SYSTEM_INFO, lambda o: {"input": INFO_INPUT}),
+    "updateSystemInfo": (
+        UPDATE_SYSTEM_INFO,
+        lambda o: {"id": o.system_info, "input": {"major": "x"}},
+    ),
+    "deleteSystemInfo": (DELETE_SYSTEM_INFO, lambda o: {"id": o.system_info}),
+    "createPublicScript": (CREATE_PUBLIC_SCRIPT, lambda o: {"input": SCRIPT_INPUT}),
+    "updatePublicScript": (
+        UPDATE_PUBLIC_SCRIPT,
+        lambda o: {"id": to_global_id("PublicScript", 1), "input": {"name": "x"}},
+    ),
+    "deletePublicScript": (DELETE_PUBLIC_SCRIPT, lambda o: {"id": to_global_id("PublicScript", 1)}),
+}
+
+
+@pytest.mark.parametrize("operation", PRIVATE)
+async def test_private_fields_without_a_valid_token_are_unauthenticated(
+    gql: GraphQLClient, alice: Account, alices: Owned, operation: str
+) -> None:
+    document, variables = PRIVATE[operation]
+    # no token, a garbage one, and a real token of the wrong type (refresh)
+    for token in (None, "garbage", alice.refresh_token):
+        body = await gql(document, variables(alices), token=token)
+        assert_error_code(body, "UNAUTHENTICATED")
+        # null for the whole answer, or for the (nullable) field itself
+        assert not any((body["data"] or {}).values()), body
+    # and nothing happened to alice or her objects
+    signed_in = await gql(SIGN_IN, {"input": {"username": "alice", "password": alice.password}})
+    assert_no_errors(signed_in)
+    for kind in KINDS:
+        field, read = READS[kind]
+        body = await gql(read, {"id": getattr(alices, kind)}, token=alice.token)
+        assert assert_no_errors(body)[field]["major" if kind == "system_info" else "title"] != "x"
+
+
+# ---- public scripts ------------------------------------------------------------------------
+
+
+@pytest.fixture
+async def script_id(gql: GraphQLClient, admin: Account) -> str:
+    body = await gql(CREATE_PUBLIC_SCRIPT, {"input": SCRIPT_INPUT}, token=admin.token)
+    return str(assert_no_errors(body)["createPublicScript"]["id"])
+
+
+@pytest.mark.parametrize("who", ["anonymous", "garbage-token", "user", "admin"])
+async def test_public_scripts_are_readable_by_anyone(
+    gql: GraphQLClient, admin: Account, bob: Account, script_id: str, who: str
+) -> None:
+    token = {"anonymous": None, "garbage-token": "garbage", "user": bob.token}.get(who, admin.token)
+    page = assert_no_errors(await gql(PUBLIC_SCRIPTS, token=token))["publicScripts"]
+    assert [edge["node"]["id"] for edge in page["edges"]] == [script_id]
+    one = assert_no_errors(await gql(PUBLIC_SCRIPT, {"id": script_id}, token=token))
+    assert one["publicScript"]["scripts"] == [{"number": 1, "text": "One"}]
+    node = assert_no_errors(await gql(NODE, {"id": script_id}, token=token))["node"]
+    assert node == {"__typename": "PublicScript", "id": script_id, "name": "Intro"}
+
+
+async def test_public_script_writes_by_a_non_admin_are_forbidden(
+    gql: GraphQLClient, bob: Account, script_id: str
+) -> None:
+    writes: list[tuple[str, dict[str, Any]]] = [
+        (CREATE_PUBLIC_SCRIPT, {"input": SCRIPT_INPUT}),
+        (UPDATE_PUBLIC_SCRIPT, {"id": script_id, "input": {"name": "hijacked"}}),
+        (DELETE_PUBLIC_SCRIPT, {"id": script_id}),
+    ]
+    for document, variables in writes:
+        body = await gql(document, variables, token=bob.token)
+        assert_error_code(body, "FORBIDDEN")
+        assert body["data"] is None
+    page = assert_no_errors(await gql(PUBLIC_SCRIPTS))["publicScripts"]
+    assert [edge["node"]["name"] for edge in page["edges"]] == ["Intro"]
+
+
+async def test_admins_write_public_scripts(
+    gql: GraphQLClient, admin: Account, script_id: str
+) -> None:
+    changes = {"id": script_id, "input": {"name": "Renamed", "scripts": ["A", "B"]}}
+    updated = assert_no_errors(await gql(UPDATE_PUBLIC_SCRIPT, changes, token=admin.token))
+    assert updated["updatePublicScript"]["name"] == "Renamed"
+    assert [s["number"] for s in updated["updatePublicScript"]["scripts"]] == [1, 2]
+    deleted = await gql(DELETE_PUBLIC_SCRIPT, {"id": script_id}, token=admin.token)
+    assert assert_no_errors(deleted)["deletePublicScript"] == script_id
+    assert await gql(PUBLIC_SCRIPT, {"id": script_id}) == {"data": {"publicScript": None}}
