@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint typecheck pytest pytest-sqlite pytest-mysql mariadb migrate schema clean
+.PHONY: install run test lint typecheck pytest pytest-sqlite pytest-mysql mariadb migrate schema clean bench
 
 install: $(STAMP)
 
@@ -45,6 +45,11 @@ pytest-mysql: install mariadb
 pytest: pytest-sqlite pytest-mysql
 
 test: lint typecheck pytest
+
+# Seeds SQLite and a throwaway MariaDB database, serves the app with gunicorn, drives it,
+# writes bench/results/latest.{md,json} (see README "Performance"). BENCH_ARGS to narrow it.
+bench: install mariadb
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,163 @@
+"""The benchmarked operations: a GraphQL document, its variables, who sends it, its floor route."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from bench.seed import Seeded
+from resolvers.ids import SYSTEM_INFO, to_global_id
+from resolvers.pagination import encode_cursor
+
+REF_BOOKS = """
+query RefBooks($first: Int!, $after: String) {
+  refBooks(first: $first, after: $after) {
+    edges { cursor node { id author title createdAt updatedAt } }
+    pageInfo { hasNextPage hasPreviousPage endCursor }
+  }
+}
+"""
+SYSTEM_INFOS = """
+query SystemInfos($first: Int!) {
+  systemInfos(first: $first) {
+    edges {
+      cursor
+      node {
+        id description language major understandingLevel onlyUseReferenceData dataSequence
+        createdAt refBooks { id title } refDatas { id title }
+      }
+    }
+    pageInfo { hasNextPage endCursor }
+  }
+}
+"""
+DIALOGUE = """
+query Dialogue($id: ID!) { systemInfo(id: $id) { id major generatedDialogue } }
+"""
+SIGN_IN = """
+mutation SignIn($input: SignInInput!) {
+  signIn(input: $input) { accessToken refreshToken expiresIn user { id username } }
+}
+"""
+CREATE_REF_BOOK = """
+mutation CreateRefBook($input: CreateRefBookInput!) {
+  createRefBook(input: $input) { id author title createdAt }
+}
+"""
+PUBLIC_SCRIPTS = """
+query PublicScripts($first: Int!) {
+  publicScripts(first: $first) {
+    edges { cursor node { id name descriptionSummary createdAt scripts { number text } } }
+    pageInfo { hasNextPage endCursor }
+  }
+}
+"""
+# Not load-tested: proves statements per request do not grow with page size or links.
+SYSTEM_INFOS_FULL = """
+query SystemInfosFull($first: Int!) {
+  systemInfos(first: $first) {
+    edges {
+      node {
+        id major refBooks { id author title } refDatas { id title content } generatedDialogue
+      }
+    }
+    pageInfo { hasNextPage endCursor }
+  }
+}
+"""
+
+Caller = Literal["main", "deep", "none"]
+
+
+@dataclass(frozen=True)
+class Operation:
+    name: str
+    label: str
+    query: str
+    variables: dict[str, Any]
+    caller: Caller
+    # Reads must be answered identically by the floor; writes differ in ids and tokens.
+    read: bool
+    # A fragment every correct answer contains.
+    expect: str
+
+    def body(self) -> dict[str, Any]:
+        return {"query": self.query, "variables": self.variables}
+
+
+def operations(seeded: Seeded) -> list[Operation]:
+    keys = seeded.deep_book_keys
+    # `after` the cursor of row 1 (the newest book) and of row 99,980, whose page holds
+    # rows 99,981 to 100,000: both pages are full and both need the hasPreviousPage check.
+    row1 = encode_cursor(*keys[0])
+    deep = encode_cursor(*keys[len(keys) - 21])
+    info_id = to_global_id(SYSTEM_INFO, seeded.system_info_ids[0])
+    sign_in = {"username": seeded.main_username, "password": seeded.password}
+    return [
+        Operation(
+            "refBooks6", "refBooks(first: 6)", REF_BOOKS, {"first": 6}, "main", True, '"refBooks"'
+        ),
+        Operation(
+            "systemInfos6",
+            "systemInfos(first: 6) + linked titles",
+            SYSTEM_INFOS,
+            {"first": 6},
+            "main",
+            True,
+            '"refDatas"',
+        ),
+        Operation(
+            "dialogue",
+            "systemInfo.generatedDialogue (5 books + 5 materials)",
+            DIALOGUE,
+            {"id": info_id},
+            "main",
+            True,
+            '"generatedDialogue"',
+        ),
+        Operation(
+            "publicScripts20",
+            "publicScripts(first: 20) + scripts",
+            PUBLIC_SCRIPTS,
+            {"first": 20},
+            "none",
+            True,
+            '"scripts"',
+        ),
+        Operation(
+            "pageRow1",
+            "refBooks(first: 20, after: row 1)",
+            REF_BOOKS,
+            {"first": 20, "after": row1},
+            "deep",
+            True,
+            '"hasPreviousPage":true',
+        ),
+        Operation(
+            "pageRow100k",
+            "refBooks(first: 20, after: row 99,980) (rows to 100,000)",
+            REF_BOOKS,
+            {"first": 20, "after": deep},
+            "deep",
+            True,
+            '"hasNextPage":false',
+        ),
+        Operation(
+            "signIn",
+            "signIn (argon2id m=19 MiB, t=2, p=1)",
+            SIGN_IN,
+            {"input": sign_in},
+            "none",
+            False,
+            '"accessToken"',
+        ),
+        Operation(
+            "createRefBook",
+            "createRefBook",
+            CREATE_REF_BOOK,
+            {"input": {"author": "Bench Author", "title": "Bench Title"}},
+            "main",
+            False,
+            '"createRefBook"',
+        ),
+    ]

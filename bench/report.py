@@ -1,0 +1,128 @@
+"""The benchmark's results as a markdown table, the targets of issue 6, and what went wrong."""
+
+from __future__ import annotations
+
+from typing import Any
+
+NAMES = {"sqlite": "SQLite", "mysql": "MariaDB"}
+# requests/s at concurrency 16 (issue 6)
+RPS_TARGETS = {"refBooks6": 300, "systemInfos6": 200, "dialogue": 200, "signIn": 15}
+FLOOR_RATIO_TARGET = 1.5
+DEEP_PAGE_TARGET = 1.2
+READS = ("refBooks6", "systemInfos6", "dialogue", "publicScripts20", "pageRow1", "pageRow100k")
+
+
+def _ratio(run: dict[str, Any]) -> float:
+    """How many times the floor's throughput the GraphQL operation's is below (1.0 = equal)."""
+    graphql, floor = run["graphql"]["rps"], run["floor"]["rps"]
+    return round(floor / graphql, 2) if graphql else float("inf")
+
+
+def line(run: dict[str, Any]) -> str:
+    g, f = run["graphql"], run["floor"]
+    return (
+        f"{run['op']:<16} {g['rps']:>7} rps p50 {g['p50_ms']:>6} ms p99 {g['p99_ms']:>7} ms "
+        f"err {g['errors']} | floor {f['rps']:>7} rps p50 {f['p50_ms']:>6} ms "
+        f"| x{_ratio(run)} cpu {g['worker_cpu_share']}"
+    )
+
+
+def _table(db: dict[str, Any]) -> list[str]:
+    rows = [
+        "| operation | c | req/s | p50 ms | p90 ms | p99 ms | errors | SQL/req | floor req/s "
+        "| floor p50 ms | floor SQL/req | floor/GraphQL req/s | GraphQL/floor p50 "
+        "| workers' peak RSS MiB |",
+        "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
+    ]
+    for run in db["runs"]:
+        g, f = run["graphql"], run["floor"]
+        sql = db["statements"][run["op"]]
+        p50 = round(g["p50_ms"] / f["p50_ms"], 2) if f["p50_ms"] else "-"
+        rows.append(
+            f"| {run['label']} | {g['concurrency']} | {g['rps']} | {g['p50_ms']} | {g['p90_ms']} "
+            f"| {g['p99_ms']} | {g['errors']} | {sql['graphql']} | {f['rps']} | {f['p50_ms']} "
+            f"| {sql['floor']} | {_ratio(run)} | {p50} | {g['peak_rss_mib']} |"
+        )
+    return rows
+
+
+def _runs(db: dict[str, Any], concurrency: int) -> dict[str, dict[str, Any]]:
+    return {r["op"]: r for r in db["runs"] if r["graphql"]["concurrency"] == concurrency}
+
+
+def targets(db: dict[str, Any]) -> list[tuple[str, bool]]:
+    """(what was measured, met?) for each target of issue 6 this run can judge."""
+    found: list[tuple[str, bool]] = []
+    growth = db["growth"]
+    found.append(
+        (
+            f"statements per request: systemInfos(first: 50) with books, materials, contents "
+            f"and dialogues {growth['first50']}, first: 5 {growth['first5']}",
+            growth["first50"] <= growth["first5"],
+        )
+    )
+    c1, c16 = _runs(db, 1), _runs(db, 16)
+    for label, runs in (("c=1", c1), ("c=16", c16)):
+        if "pageRow1" in runs and "pageRow100k" in runs:
+            first, deep = (
+                runs["pageRow1"]["graphql"]["p50_ms"],
+                runs["pageRow100k"]["graphql"]["p50_ms"],
+            )
+            ratio = round(deep / first, 2) if first else float("inf")
+            found.append(
+                (
+                    f"deep page p50 {deep} ms vs first page {first} ms ({label}): x{ratio}",
+                    ratio <= DEEP_PAGE_TARGET,
+                )
+            )
+    for op in READS:
+        if op in c16:
+            ratio = _ratio(c16[op])
+            found.append(
+                (f"{op} at c=16: floor/GraphQL req/s x{ratio}", ratio <= FLOOR_RATIO_TARGET)
+            )
+    for op, goal in RPS_TARGETS.items():
+        if op in c16:
+            rps = c16[op]["graphql"]["rps"]
+            found.append((f"{op} at c=16: {rps} req/s (target {goal})", rps >= goal))
+    return found
+
+
+def markdown(results: dict[str, Any]) -> str:
+    m = results["machine"]
+    out = [
+        f"Machine: {m['nproc']} CPUs ({m['cpu']}), Python {m['python']}, {m['date']}; "
+        f"`{results['command']}`; {results['seconds']} s in all.",
+        "",
+    ]
+    for db in results["databases"]:
+        out += [
+            f"### {NAMES.get(db['database'], db['database'])}",
+            "",
+            f"Seeded {sum(db['seeded_rows'].values())} rows in {db['seed_seconds']} s. "
+            "Floor answers identical to GraphQL (reads; writes: same shape): "
+            + ", ".join(f"{k} {'yes' if v else 'NO'}" for k, v in db["same_json"].items()),
+            "",
+            *_table(db),
+            "",
+            "Targets:",
+            "",
+            *(f"- [{'x' if ok else ' '}] {what}" for what, ok in targets(db)),
+            "",
+        ]
+    return "\n".join(out)
+
+
+def problems(results: dict[str, Any]) -> list[str]:
+    """What makes the run invalid (not slow): errors, floor answers that differ, growth."""
+    found: list[str] = []
+    for db in results["databases"]:
+        name = db["database"]
+        for run in db["runs"]:
+            for side in ("graphql", "floor"):
+                if run[side]["errors"]:
+                    found.append(f"{name} {run['op']} {side}: {run[side]['first_error']}")
+        for op, same in db["same_json"].items():
+            if not same:
+                found.append(f"{name} {op}: the floor's answer differs from GraphQL's")
+    return found

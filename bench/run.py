@@ -1,0 +1,203 @@
+"""The benchmark, end to end: `make bench`, or `python -m bench.run --help`.
+
+For each database: a fresh one (SQLite file, or a throwaway MariaDB database named
+`bench_...`, dropped afterwards), migrated and seeded; statements per request and floor
+equality checked in-process; then the app (main:app) and its floor (bench.floor:app) served
+by gunicorn with uvicorn workers, each operation driven by bench.load in its own process at
+each concurrency. Results go to bench/results/ as JSON and a markdown table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pymysql
+from sqlalchemy.engine import make_url
+
+from bench import inprocess, report
+from bench.ops import Operation, operations
+from bench.seed import seed
+from bench.server import ROOT, Server, WorkerWatch
+from db.migrate import upgrade_sync
+from settings import load_settings
+
+SECRET = "bench-secret-key-0123456789abcdefghijklmnopqrstuvwxyz"
+MYSQL = "mysql+aiomysql://root@127.0.0.1:3306"
+
+
+def _fresh_database(kind: str, workdir: Path) -> str:
+    if kind == "sqlite":
+        return f"sqlite+aiosqlite:///{workdir / 'bench.db'}"
+    name = f"bench_{uuid.uuid4().hex[:10]}"
+    with pymysql.connect(host="127.0.0.1", port=3306, user="root", autocommit=True) as conn:
+        conn.cursor().execute(
+            f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
+        )
+    return f"{MYSQL}/{name}?charset=utf8mb4"
+
+
+def _drop_database(url: str) -> None:
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" or not (parsed.database or "").startswith("bench_"):
+        return
+    with pymysql.connect(host="127.0.0.1", port=3306, user="root", autocommit=True) as conn:
+        conn.cursor().execute(f"DROP DATABASE IF EXISTS `{parsed.database}`")
+
+
+def _server_env(url: str, kind: str) -> dict[str, str]:
+    return {
+        "DATABASE_URL": url,
+        "SECRET_KEY": SECRET,
+        # Production settings on MariaDB; production refuses SQLite, so that runs as development.
+        "APP_ENV": "production" if kind == "mysql" else "development",
+        "LOG_LEVEL": "WARNING",
+        # Long enough that the tokens signed in at the start outlive the run.
+        "ACCESS_TOKEN_TTL_SECONDS": "7200",
+        "REDIS_URL": "",
+    }
+
+
+def _drive(server: Server, path: str, op: Operation, token: str | None, args: Any, c: int) -> Any:
+    headers = {"Content-Type": "application/json"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    spec = {
+        "host": "127.0.0.1",
+        "port": server.port,
+        "method": "POST",
+        "path": path,
+        "headers": headers,
+        "body": json.dumps(op.body()),
+        "concurrency": c,
+        "warmup": args.warmup,
+        "duration": args.duration,
+        "expect": op.expect,
+    }
+    with WorkerWatch(server.worker_pids()) as watch:
+        done = subprocess.run(
+            [sys.executable, "-m", "bench.load"],
+            input=json.dumps(spec).encode(),
+            capture_output=True,
+            cwd=ROOT,
+            timeout=args.warmup + args.duration + 60,
+            check=True,
+        )
+    result = json.loads(done.stdout)
+    result["peak_rss_mib"] = round(watch.peak_total_kib / 1024, 1)
+    result["peak_worker_rss_mib"] = round(watch.peak_worker_kib / 1024, 1)
+    busy = sum(watch.cpu.values()) or 1.0
+    result["worker_cpu_share"] = [round(v / busy, 2) for v in watch.cpu.values()]
+    result["server_cpu_seconds"] = round(sum(watch.cpu.values()), 2)
+    return result
+
+
+def bench_database(kind: str, args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
+    url = _fresh_database(kind, workdir)
+    try:
+        upgrade_sync(url)
+        seeded = seed(url, deep_books=args.deep_books)
+        print(f"[{kind}] seeded {sum(seeded.rows.values())} rows in {seeded.seconds:.1f} s")
+        ops = [op for op in operations(seeded) if not args.ops or op.name in args.ops]
+        # The in-process app reads the same settings the servers get from their environment.
+        settings = load_settings(**{k.lower(): v for k, v in _server_env(url, kind).items() if v})
+        checked = asyncio.run(inprocess.check(settings, seeded, ops))
+        tokens: dict[str, str] = checked.pop("tokens")
+        env = _server_env(url, kind)
+        product = Server("main:app", env, workers=args.workers)
+        floor = Server("bench.floor:app", env, workers=args.workers)
+        runs: list[dict[str, Any]] = []
+        product.start(workdir / f"{kind}-app.log", "/healthz")
+        try:
+            floor.start(workdir / f"{kind}-floor.log", "/floor/none")
+            for c in args.concurrency:
+                for op in ops:
+                    token = tokens.get(op.caller)
+                    graphql = _drive(product, "/graphql", op, token, args, c)
+                    plain = _drive(floor, f"/floor/{op.name}", op, token, args, c)
+                    runs.append(
+                        {"op": op.name, "label": op.label, "graphql": graphql, "floor": plain}
+                    )
+                    print(f"[{kind}] c={c:<3} {report.line(runs[-1])}", flush=True)
+        finally:
+            product.stop()
+            floor.stop()
+        return {
+            "database": kind,
+            "seeded_rows": seeded.rows,
+            "seed_seconds": round(seeded.seconds, 2),
+            **checked,
+            "runs": runs,
+        }
+    finally:
+        _drop_database(url)
+
+
+def machine() -> dict[str, Any]:
+    cpuinfo = Path("/proc/cpuinfo").read_text()
+    model = next(
+        (line.split(":", 1)[1].strip() for line in cpuinfo.splitlines() if "model name" in line),
+        platform.processor(),
+    )
+    return {
+        "nproc": os.cpu_count(),
+        "cpu": model,
+        "python": platform.python_version(),
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+    }
+
+
+def parse(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__)
+    parser.add_argument("--databases", nargs="+", default=["sqlite", "mysql"])
+    parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 16])
+    parser.add_argument("--warmup", type=float, default=2.0)
+    parser.add_argument("--duration", type=float, default=8.0)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--ops", nargs="*", default=[], help="only these operations")
+    parser.add_argument("--deep-books", type=int, default=100_000)
+    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse(argv)
+    started = time.monotonic()
+    results: dict[str, Any] = {
+        "machine": machine(),
+        "command": "python -m bench.run " + " ".join(argv if argv is not None else sys.argv[1:]),
+        "settings": {k: str(v) for k, v in vars(args).items()},
+        "databases": [],
+    }
+    with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
+        for kind in args.databases:
+            results["databases"].append(bench_database(kind, args, Path(tmp)))
+    results["seconds"] = round(time.monotonic() - started, 1)
+    args.out.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    markdown = report.markdown(results)
+    (args.out / f"bench-{stamp}.json").write_text(json.dumps(results, indent=2))
+    (args.out / f"bench-{stamp}.md").write_text(markdown)
+    (args.out / "latest.json").write_text(json.dumps(results, indent=2))
+    (args.out / "latest.md").write_text(markdown)
+    print(markdown)
+    print(f"written to {args.out}/bench-{stamp}.{{json,md}} in {results['seconds']} s")
+    problems = report.problems(results)
+    for problem in problems:
+        print("PROBLEM:", problem, file=sys.stderr)
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
