@@ -11,17 +11,16 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import functools
 import getpass
 import logging
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import TypeVar
 
-from sqlalchemy import text
+from pydantic import ValidationError
 from starlette.applications import Starlette
 from starlette.middleware.cors import CORSMiddleware
-from starlette.requests import Request
-from starlette.responses import JSONResponse
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -32,6 +31,11 @@ from schema.build import build_schema
 from schema.http import GraphQLApp
 from schema.limits import QueryLimits
 from settings import Settings, load_settings
+from web.health import healthz, readyz
+from web.logs import configure_logging
+from web.metrics import metrics
+from web.requests import RequestObserver
+from web.startup import StartupGuard, settings_problem
 
 log = logging.getLogger("gpt_supporter")
 T = TypeVar("T")
@@ -87,10 +91,13 @@ class _GraphQLRoute:
 def create_app(settings_factory: Callable[[], Settings] = load_settings) -> Starlette:
     """The ASGI app. Nothing touches the environment or the database until startup."""
 
+    # Read once: StartupGuard checks them before the lifespan, which then uses them.
+    load_settings_once = functools.cache(settings_factory)
+
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        settings = settings_factory()
-        logging.basicConfig(level=settings.log_level)
+        settings = load_settings_once()
+        configure_logging(settings.log_level, settings.log_json)
         services = build_services(settings)
         app.state.services = services
         app.state.graphql = GraphQLApp(
@@ -108,29 +115,21 @@ def create_app(settings_factory: Callable[[], Settings] = load_settings) -> Star
         finally:
             await services.throttle.close()
             await services.engine.dispose()
-
-    async def healthz(_request: Request) -> JSONResponse:
-        return JSONResponse({"status": "ok"})
-
-    async def readyz(request: Request) -> JSONResponse:
-        services: Services = request.app.state.services
-        try:
-            async with asyncio.timeout(2):
-                async with services.engine.connect() as connection:
-                    await connection.execute(text("SELECT 1"))
-        except Exception as error:
-            return JSONResponse({"status": "unavailable", "database": repr(error)[:200]}, 503)
-        return JSONResponse({"status": "ok", "database": "ok"})
+            log.info("shutdown complete: database engine disposed")
 
     app = Starlette(
         routes=[
             Route("/graphql", _GraphQLRoute(), methods=["GET", "POST"]),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
+            Route("/metrics", metrics),
         ],
         lifespan=lifespan,
     )
+    # Last added runs first: the guard, then the request log and metrics, then CORS.
     app.add_middleware(_SettingsCORS)
+    app.add_middleware(RequestObserver)
+    app.add_middleware(StartupGuard, load_settings=load_settings_once)
     return app
 
 
@@ -197,7 +196,11 @@ def cli(argv: list[str] | None = None) -> int:
     admin.add_argument("--password-stdin", action="store_true")
     admin.set_defaults(run=_cmd_create_admin)
     args = parser.parse_args(argv)
-    return int(args.run(args))
+    try:
+        return int(args.run(args))
+    except ValidationError as error:
+        print(settings_problem(error), file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -63,6 +63,8 @@ class Settings(BaseSettings):
     redis_key_prefix: str = "gpts:throttle:"
 
     log_level: str = "INFO"
+    # None: JSON lines in production (for a log collector), readable text in development.
+    log_format: Literal["json", "text"] | None = None
 
     @field_validator("cors_origins", mode="before")
     @classmethod
@@ -96,6 +98,12 @@ class Settings(BaseSettings):
         if self.field_suggestions is not None:
             return self.field_suggestions
         return not self.is_production
+
+    @property
+    def log_json(self) -> bool:
+        if self.log_format is not None:
+            return self.log_format == "json"
+        return self.is_production
 
     @property
     def is_sqlite(self) -> bool:

@@ -8,9 +8,9 @@ passwords and tokens).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass
+from typing import Any
 
 from strawberry.extensions import SchemaExtension
 
@@ -32,11 +32,15 @@ current_operation: ContextVar[OperationInfo | None] = ContextVar(
 
 
 class ObserveOperation(SchemaExtension):
-    def on_operation(self) -> Iterator[None]:
-        yield
+    # get_results, not on_operation: strawberry runs it once per operation after every
+    # error is in place, also when parsing failed outside on_operation.
+    def get_results(self) -> dict[str, Any]:
         info = current_operation.get()
-        if info is None:
-            return
+        if info is not None:
+            self._fill(info)
+        return {}
+
+    def _fill(self, info: OperationInfo) -> None:
         execution = self.execution_context
         info.name = execution.operation_name
         if execution.graphql_document is not None:

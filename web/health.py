@@ -1,0 +1,53 @@
+"""/healthz (the process answers) and /readyz (its database, and Redis when configured, do).
+
+Both are unauthenticated and cheap: load balancers and orchestrators call them every few
+seconds. /healthz names the worker's pid, which shows how connections spread over workers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+
+from sqlalchemy import text
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+
+from auth.throttle import RedisStore
+from resolvers.context import Services
+
+_CHECK_TIMEOUT_SECONDS = 2
+
+
+async def healthz(_request: Request) -> JSONResponse:
+    return JSONResponse({"status": "ok", "pid": os.getpid()})
+
+
+async def _database(services: Services) -> None:
+    async with services.engine.connect() as connection:
+        await connection.execute(text("SELECT 1"))
+
+
+async def _redis(store: RedisStore) -> None:
+    if not await store.ping():
+        raise ConnectionError("redis did not answer PING")
+
+
+async def readyz(request: Request) -> JSONResponse:
+    services: Services = request.app.state.services
+    checks = {"database": _database(services)}
+    store = services.throttle.store
+    if isinstance(store, RedisStore):
+        checks["redis"] = _redis(store)
+    body: dict[str, str] = {}
+    ready = True
+    for name, check in checks.items():
+        try:
+            async with asyncio.timeout(_CHECK_TIMEOUT_SECONDS):
+                await check
+            body[name] = "ok"
+        except Exception as error:
+            ready = False
+            body[name] = repr(error)[:200]
+    body["status"] = "ok" if ready else "unavailable"
+    return JSONResponse(body, 200 if ready else 503)
