@@ -99,7 +99,7 @@ async def test_every_acknowledged_write_is_on_every_node(
     books = await _spread_books([via_node1, via_node2, via_proxy], account.token, 30)
 
     # then every node holds exactly the acknowledged rows
-    acknowledged = sorted(pk_of(book["id"], REF_BOOK) for book in books)
+    acknowledged = sorted(_order_key(book)[1] for book in books)
     user_pk = pk_of(account.id, USER)
     on_nodes = cluster.on_every_node(
         "SELECT id FROM ref_book WHERE user_id = %s ORDER BY id", (user_pk,)
