@@ -35,7 +35,9 @@ from web.health import healthz, readyz
 from web.logs import configure_logging
 from web.metrics import metrics
 from web.requests import RequestObserver
+from web.security import SecurityHeaders
 from web.startup import StartupGuard, settings_problem
+from web.transport import GraphQLTransport
 
 log = logging.getLogger("gpt_supporter")
 T = TypeVar("T")
@@ -127,7 +129,9 @@ def create_app(settings_factory: Callable[[], Settings] = load_settings) -> Star
         lifespan=lifespan,
     )
     # Last added runs first: the guard, then the request log and metrics, then CORS.
+    app.add_middleware(GraphQLTransport)
     app.add_middleware(_SettingsCORS)
+    app.add_middleware(SecurityHeaders)
     app.add_middleware(RequestObserver)
     app.add_middleware(StartupGuard, load_settings=load_settings_once)
     return app

@@ -1,0 +1,208 @@
+"""What the transport refuses before GraphQL runs: too large, malformed, wrong method.
+
+DESIGN "Errors": a GraphQL answer is HTTP 200; only the transport's refusals get another
+status (413, 400, 405), and they still carry a GraphQL-shaped JSON body
+`{"errors": [{"message": ..., "extensions": {"code": ...}}]}` so a client reads them the
+same way. strawberry's own refusals (a mutation over GET, a batch, a missing query, the
+GraphiQL page in production) come as plain text; they are reshaped here too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import orjson
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+DEFAULT_MAX_BODY_BYTES = 1024 * 1024
+# Deep enough for any real set of variables; the stdlib JSON parser that strawberry runs
+# next fails with a RecursionError (a 500) near 1000 levels.
+MAX_JSON_NESTING = 64
+ALLOWED_METHODS = ("GET", "POST")
+
+_CODES = {400: "BAD_REQUEST", 404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED", 413: "PAYLOAD_TOO_LARGE"}
+
+
+def error_body(message: str, code: str) -> bytes:
+    return orjson.dumps({"errors": [{"message": message, "extensions": {"code": code}}]})
+
+
+async def send_error(
+    send: Send,
+    status: int,
+    message: str,
+    headers: Iterable[tuple[bytes, bytes]] = (),
+) -> None:
+    body = error_body(message, _CODES.get(status, "BAD_REQUEST"))
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                *headers,
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+def _nesting(value: Any) -> int:
+    depth, level = 0, [value]
+    while level:
+        depth += 1
+        if depth > MAX_JSON_NESTING:
+            break
+        level = [
+            child
+            for item in level
+            if isinstance(item, (dict, list))
+            for child in (item.values() if isinstance(item, dict) else item)
+            if isinstance(child, (dict, list))
+        ]
+    return depth
+
+
+def json_problem(body: bytes) -> str | None:
+    """Why `body` cannot be a GraphQL request, or None."""
+    try:
+        data = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return "The request body is not valid JSON."
+    if isinstance(data, list):
+        return "Batched operations are not supported; send one operation per request."
+    if not isinstance(data, dict):
+        return "The request body must be a JSON object with a `query`."
+    if _nesting(data) > MAX_JSON_NESTING:
+        return f"The request body is nested deeper than {MAX_JSON_NESTING} levels."
+    return None
+
+
+class _ReshapeRefusals:
+    """Turns a plain-text 4xx from the GraphQL view into a GraphQL-shaped JSON error."""
+
+    def __init__(self, send: Send) -> None:
+        self.send = send
+        self.held: Message | None = None
+        self.text = b""
+
+    async def __call__(self, message: Message) -> None:
+        if message["type"] == "http.response.start" and self._plain_refusal(message):
+            self.held = message
+            return
+        if self.held is None or message["type"] != "http.response.body":
+            await self.send(message)
+            return
+        self.text += message.get("body", b"")
+        if message.get("more_body", False):
+            return
+        kept = [
+            (name, value)
+            for name, value in self.held.get("headers", [])
+            if name.lower() not in (b"content-type", b"content-length")
+        ]
+        await send_error(
+            self.send, self.held["status"], self.text.decode(errors="replace") or "Refused.", kept
+        )
+
+    @staticmethod
+    def _plain_refusal(message: Message) -> bool:
+        if message["status"] < 400:
+            return False
+        headers = dict(message.get("headers", []))
+        return bool(headers.get(b"content-type", b"").startswith(b"text/plain"))
+
+
+class GraphQLTransport:
+    """ASGI middleware for the GraphQL path: method, body size and JSON checks.
+
+    The body is read here, at most `max_body_bytes` of it whatever Content-Length says
+    (a missing or lying one included: the count is of bytes actually received), checked,
+    and handed on unchanged.
+    """
+
+    def __init__(self, app: ASGIApp, path: str = "/graphql", max_body_bytes: int | None = None):
+        self.app = app
+        self.path = path
+        self._max_body_bytes = max_body_bytes
+
+    def max_body_bytes(self, scope: Scope) -> int:
+        if self._max_body_bytes is None:
+            services = getattr(scope["app"].state, "services", None)
+            return services.settings.max_body_bytes if services else DEFAULT_MAX_BODY_BYTES
+        return self._max_body_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"] != self.path:
+            await self.app(scope, receive, send)
+            return
+        if scope["method"] not in ALLOWED_METHODS:
+            await send_error(
+                send,
+                405,
+                f"{scope['method']} is not supported; use POST (or GET for queries).",
+                [(b"allow", ", ".join(ALLOWED_METHODS).encode())],
+            )
+            return
+        if scope["method"] == "POST":
+            body = await self._read_body(scope, receive, send)
+            if body is None:
+                return
+            if _is_json(scope) and (problem := json_problem(body)):
+                await send_error(send, 400, problem)
+                return
+            receive = _replay(body, receive)
+        await self.app(scope, receive, _ReshapeRefusals(send))
+
+    async def _read_body(self, scope: Scope, receive: Receive, send: Send) -> bytes | None:
+        """The whole body, or None when it was refused (or the client left)."""
+        limit = self.max_body_bytes(scope)
+        too_large = f"The request body is larger than {limit} bytes."
+        declared = _header(scope, b"content-length")
+        if declared is not None:
+            if not declared.isdigit():
+                await send_error(send, 400, "The Content-Length header is not a number.")
+                return None
+            if int(declared) > limit:
+                await send_error(send, 413, too_large)
+                return None
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return None
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > limit:
+                await send_error(send, 413, too_large)
+                return None
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                return b"".join(chunks)
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope["headers"]:
+        if key.lower() == name:
+            return str(value.decode("latin-1").strip())
+    return None
+
+
+def _is_json(scope: Scope) -> bool:
+    return "application/json" in (_header(scope, b"content-type") or "").lower()
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replay
