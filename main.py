@@ -31,6 +31,7 @@ from schema.build import build_schema
 from schema.http import GraphQLApp
 from schema.limits import QueryLimits
 from settings import Settings, load_settings
+from web.graphiql import GRAPHIQL_ASSETS_ROUTE, offline_graphiql
 from web.health import healthz, readyz
 from web.logs import configure_logging
 from web.metrics import metrics
@@ -102,6 +103,8 @@ def create_app(settings_factory: Callable[[], Settings] = load_settings) -> Star
         configure_logging(settings.log_level, settings.log_json)
         services = build_services(settings)
         app.state.services = services
+        # GraphiQL from the service's own files when installed; never in production.
+        app.state.graphiql = offline_graphiql(settings)
         app.state.graphql = GraphQLApp(
             build_schema(
                 field_suggestions=settings.field_suggestions_enabled,
@@ -109,6 +112,7 @@ def create_app(settings_factory: Callable[[], Settings] = load_settings) -> Star
             ),
             services=services,
             graphql_ide=None if settings.is_production else "graphiql",
+            ide_page=app.state.graphiql.page if app.state.graphiql else None,
             allow_queries_via_get=True,
             multipart_uploads_enabled=False,
         )
@@ -125,6 +129,7 @@ def create_app(settings_factory: Callable[[], Settings] = load_settings) -> Star
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/metrics", metrics),
+            GRAPHIQL_ASSETS_ROUTE,
         ],
         lifespan=lifespan,
     )

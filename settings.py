@@ -66,6 +66,9 @@ class Settings(BaseSettings):
     # None: JSON lines in production (for a log collector), readable text in development.
     log_format: Literal["json", "text"] | None = None
 
+    # Where `make graphiql-assets` put GraphiQL's npm packages; None: clients/graphiql/node_modules.
+    graphiql_assets_dir: Path | None = None
+
     @field_validator("cors_origins", mode="before")
     @classmethod
     def _split_origins(cls, value: object) -> object:

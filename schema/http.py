@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import orjson
@@ -22,9 +23,22 @@ def client_address(request: Request | WebSocket) -> str:
 
 
 class GraphQLApp(GraphQL[Context, None]):
-    def __init__(self, schema: Any, services: Services, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        schema: Any,
+        services: Services,
+        ide_page: Callable[[], Response] | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(schema, **kwargs)
         self.services = services
+        # Our own IDE page (web.graphiql, no CDN); strawberry's page is the fallback.
+        self.ide_page = ide_page
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        if self.ide_page is None:
+            return await super().render_graphql_ide(request)
+        return self.ide_page()
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
