@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from alembic import context
-from sqlalchemy import Connection, pool
+from sqlalchemy import Connection, Engine, pool
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlmodel import SQLModel
 
@@ -56,7 +56,11 @@ if context.is_offline_mode():
     run_migrations_offline()
 else:
     connection = config.attributes.get("connection")
-    if connection is not None:
+    if isinstance(connection, Engine):
+        # pytest-alembic hands in its (sync) Engine rather than a Connection.
+        with connection.begin() as opened:
+            _run_sync(opened)
+    elif connection is not None:
         _run_sync(connection)
     else:
         asyncio.run(_run_async())
