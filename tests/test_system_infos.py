@@ -20,6 +20,7 @@ from tests.data_api import (
     create_data,
     parse_time,
     seed_books,
+    seed_datas,
     stamps,
     user_pk,
 )
@@ -258,54 +259,52 @@ async def test_fifty_links_are_accepted(
     assert ids(info["refBooks"]) == list(reversed(books))
 
 
-BAD_BOOK_IDS = [
-    "unknown",
-    "malformed",
-    "wrong-type",
-    "duplicate",
-    "other-user",
-    "fifty-one",
-]
+BAD_ID_CASES = ["unknown", "malformed", "wrong-type", "duplicate", "other-user", "fifty-one"]
+# input field -> (seeder of the caller's objects, the type's name in global ids)
+LINK_FIELDS = {"refBookIds": (seed_books, REF_BOOK), "refDataIds": (seed_datas, REF_DATA)}
 
 
-async def _bad_book_ids(
-    case: str, gql: GraphQLClient, services: Services, owner: Account, books: list[str]
+async def _bad_ids(
+    case: str, field: str, gql: GraphQLClient, services: Services, owner: Account, own: list[str]
 ) -> list[str]:
-    """A refBookIds list that starts with a valid id and breaks the rule named by `case`."""
+    """An id list for `field` that starts with a valid id and breaks the rule named by `case`."""
+    seed, type_name = LINK_FIELDS[field]
     if case == "unknown":
-        return [books[0], to_global_id(REF_BOOK, 10**12)]
+        return [own[0], to_global_id(type_name, 10**12)]
     if case == "malformed":
-        return [books[0], "not-an-id"]
+        return [own[0], "not-an-id"]
     if case == "wrong-type":
-        # The caller's own material: a real id, but not a RefBook's.
-        return [books[0], (await create_data(gql, owner, "M", "C"))["id"]]
+        # The caller's own object of the other kind: a real id, but not of this type.
+        other = "refDataIds" if field == "refBookIds" else "refBookIds"
+        return [own[0], (await LINK_FIELDS[other][0](services, user_pk(owner), stamps(1)))[0]]
     if case == "duplicate":
-        return [books[0], books[1], books[0]]
+        return [own[0], own[1], own[0]]
     if case == "other-user":
         bob = await sign_up_and_in(gql, "bob")
-        return [books[0], (await create_book(gql, bob, "Bob", "Secret"))["id"]]
+        return [own[0], (await seed(services, user_pk(bob), stamps(1), "bob"))[0]]
     assert case == "fifty-one"
-    return books[:1] + await seed_books(services, user_pk(owner), stamps(50), "extra")
+    return own[:1] + await seed(services, user_pk(owner), stamps(50), "extra")
 
 
-@pytest.mark.parametrize("case", BAD_BOOK_IDS)
-async def test_bad_ref_book_ids_change_nothing(
-    gql: GraphQLClient, alice: Account, services: Services, case: str
+@pytest.mark.parametrize("field", list(LINK_FIELDS))
+@pytest.mark.parametrize("case", BAD_ID_CASES)
+async def test_bad_link_ids_change_nothing(
+    gql: GraphQLClient, alice: Account, services: Services, case: str, field: str
 ) -> None:
-    # given a SystemInfo linked to two books
+    # given a SystemInfo linked to two books and two materials
     books = await seed_books(services, user_pk(alice), stamps(3))
-    info = await create(gql, alice, refBookIds=books[:2])
-    bad = await _bad_book_ids(case, gql, services, alice, books)
+    datas = await seed_datas(services, user_pk(alice), stamps(3))
+    info = await create(gql, alice, refBookIds=books[:2], refDataIds=datas[:2])
+    own = books if field == "refBookIds" else datas
+    bad = await _bad_ids(case, field, gql, services, alice, own)
     before = (await count_rows(services, SystemInfo), await links(services))
     # when a create and an update carry a bad id list (the update also changes major)
-    created = await gql(
-        CREATE_SYSTEM_INFO, {"input": {**MINIMAL, "refBookIds": bad}}, token=alice.token
-    )
-    updated = await update(gql, alice, info["id"], major="Changed", refBookIds=bad)
-    # then both are BAD_USER_INPUT on refBookIds, and no row or link changed
+    created = await gql(CREATE_SYSTEM_INFO, {"input": {**MINIMAL, field: bad}}, token=alice.token)
+    updated = await update(gql, alice, info["id"], major="Changed", **{field: bad})
+    # then both are BAD_USER_INPUT on that field, and no row or link changed
     for body in (created, updated):
-        error = assert_error_code(body, "BAD_USER_INPUT", "refBookIds")
-        assert set(error["extensions"]["fields"]) == {"refBookIds"}
+        error = assert_error_code(body, "BAD_USER_INPUT", field)
+        assert set(error["extensions"]["fields"]) == {field}
     assert (await count_rows(services, SystemInfo), await links(services)) == before
     assert await read(gql, alice, info["id"]) == info
 
