@@ -16,7 +16,8 @@ _KEY = String(254).with_variant(mysql.VARCHAR(254, collation="utf8mb4_bin"), "my
 
 class User(SQLModel, table=True):
     __tablename__ = "user"
-    __table_args__ = MYSQL_TABLE_ARGS
+    # Tokens name users by id: SQLite must never hand a deleted user's id to a new one.
+    __table_args__ = {**MYSQL_TABLE_ARGS, "sqlite_autoincrement": True}
 
     id: int | None = id_field()
     username: str = Field(max_length=20)

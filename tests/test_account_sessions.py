@@ -290,3 +290,17 @@ async def test_public_scripts_outlive_the_admin_who_wrote_them(
     assert [s["text"] for s in script["scripts"]] == ["One", "Two"]
     assert await rows_of(services, PublicScript, col(PublicScript.user_id).is_(None)) == 1
     assert await rows_of(services, User) == 0
+
+
+async def test_a_deleted_users_tokens_do_not_open_a_later_account(
+    gql: GraphQLClient, alice: Account
+) -> None:
+    # given alice, the newest user, deleted her account
+    body = await gql(DELETE_ACCOUNT, {"password": alice.password}, token=alice.token)
+    assert_no_errors(body)
+    # when someone signs up after her
+    carol = await sign_up_and_in(gql, "carol")
+    # then carol does not get alice's id, and alice's old tokens open nothing
+    assert carol.id != alice.id
+    await assert_signed_out(gql, alice.token, alice.refresh_token)
+    assert assert_no_errors(await gql(ME, token=carol.token))["me"]["username"] == "carol"
