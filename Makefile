@@ -20,7 +20,7 @@ $(STAMP): pyproject.toml
 migrate: install
 	$(BIN)/python main.py migrate
 
-run: install migrate
+run: install migrate graphiql-assets
 	$(BIN)/uvicorn main:app --host $(HOST) --port $(PORT) --loop asyncio
 
 schema: install
@@ -44,12 +44,14 @@ pytest-mysql: install mariadb
 
 pytest: pytest-sqlite pytest-mysql
 
-test: lint typecheck pytest
+test: lint typecheck pytest clients-test
 
 # Seeds SQLite and a throwaway MariaDB database, serves the app with gunicorn, drives it,
 # writes bench/results/latest.{md,json} (see README "Performance"). BENCH_ARGS to narrow it.
 bench: install mariadb
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
+include clients/clients.mk
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
