@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
+import sys
 from collections.abc import Iterable
 from typing import Any
 
+from gunicorn.arbiter import Arbiter
+from uvicorn.server import Server
 from uvicorn_worker import UvicornWorker
 
 
@@ -13,19 +17,50 @@ def set_nodelay(listeners: Iterable[Any]) -> None:
     """TCP_NODELAY on the listening sockets; Linux hands it on to every accepted socket.
 
     asyncio sets it only on sockets whose `proto` is IPPROTO_TCP, which gunicorn's are not;
-    without it each kept-alive response waited ~40 ms for a delayed ACK (PITFALLS).
+    without it each kept-alive response waited for a delayed ACK (PITFALLS).
     """
     for listener in listeners:
         if listener.family in (socket.AF_INET, socket.AF_INET6):
             listener.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
 
+class DrainingServer(Server):
+    """uvicorn's Server, whose graceful shutdown also reaches late connections.
+
+    uvicorn tells the connections it knows to finish their current response and close,
+    once. A connection accepted just before the listener closed is registered a moment
+    later and never told: a client that keeps sending on it holds the worker until
+    gunicorn kills it at graceful_timeout, cutting off the request it is serving. Telling
+    every open connection again while waiting closes those too.
+    """
+
+    async def _wait_tasks_to_complete(self) -> None:
+        while self.server_state.connections and not self.force_exit:
+            for connection in list(self.server_state.connections):
+                connection.shutdown()
+            await asyncio.sleep(0.1)
+        await super()._wait_tasks_to_complete()
+
+
 class AppWorker(UvicornWorker):
     # asyncio, never uvloop: aiomysql under uvloop does not recover a dropped connection.
     # lifespan "on": a failing startup stops the worker instead of serving without it.
     # No uvicorn access log: web.requests writes one line per request with more in it.
-    CONFIG_KWARGS = {"loop": "asyncio", "http": "httptools", "lifespan": "on", "access_log": False}
+    CONFIG_KWARGS = {
+        "loop": "asyncio",
+        "http": "httptools",
+        "lifespan": "on",
+        "access_log": False,
+    }
 
     def run(self) -> None:
         set_nodelay(self.sockets)
         super().run()
+
+    async def _serve(self) -> None:
+        self.config.app = self.wsgi
+        server = DrainingServer(config=self.config)
+        self._install_sigquit_handler()
+        await server.serve(sockets=self.sockets)
+        if not server.started:
+            sys.exit(Arbiter.WORKER_BOOT_ERROR)
