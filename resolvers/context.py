@@ -12,6 +12,7 @@ from sqlmodel import col
 from auth import tokens
 from auth.throttle import Limit, Throttle
 from db.engine import SessionFactory
+from db.reads import SharedReadSession
 from models import User
 from resolvers.errors import unauthenticated
 from resolvers.loaders import Loaders
@@ -70,11 +71,14 @@ class Context:
     loaders: Loaders
     token: str | None
     client_address: str
+    # Every read of the request goes through this one session (writes take their own).
+    reads: SharedReadSession
     _caller: object = field(default=_UNRESOLVED)
 
     @classmethod
     def create(cls, services: Services, token: str | None, client_address: str) -> Context:
-        return cls(services, Loaders.create(services.sessions), token, client_address)
+        reads = SharedReadSession(services.sessions)
+        return cls(services, Loaders.create(reads), token, client_address, reads)
 
     @property
     def sessions(self) -> SessionFactory:
@@ -105,7 +109,7 @@ class Context:
             claims = tokens.decode(self.services.signing_key, self.token, "access")
         except tokens.InvalidToken:
             return None
-        async with self.sessions() as session:
+        async with self.reads() as session:
             user = await session.scalar(select(User).where(col(User.id) == claims.user_id))
         if user is None or user.token_version != claims.version:
             return None

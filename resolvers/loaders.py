@@ -15,7 +15,7 @@ from aiodataloader import DataLoader
 from sqlalchemy import select
 from sqlmodel import col
 
-from db.engine import SessionFactory
+from db.reads import ReadSessions
 from models import (
     RefBook,
     RefData,
@@ -27,7 +27,7 @@ from models import (
 
 
 class _SessionLoader(DataLoader[Any, Any]):
-    def __init__(self, sessions: SessionFactory) -> None:
+    def __init__(self, sessions: ReadSessions) -> None:
         super().__init__()
         self.sessions = sessions
 
@@ -98,7 +98,7 @@ class Loaders:
     scripts_by_public_script_id: ScriptsByPublicScriptIdLoader
 
     @classmethod
-    def create(cls, sessions: SessionFactory) -> Loaders:
+    def create(cls, sessions: ReadSessions) -> Loaders:
         return cls(
             content_by_ref_data_id=ContentByRefDataIdLoader(sessions),
             ref_books_by_system_info_id=RefBooksBySystemInfoIdLoader(sessions),

@@ -18,7 +18,7 @@ async def node(ctx: Context, global_id: str) -> Any:
         return None
     type_name, pk = decoded
     if type_name == PUBLIC_SCRIPT:
-        async with ctx.sessions() as session:
+        async with ctx.reads() as session:
             return await session.get(PublicScript, pk)
     # Private objects: only the owner sees them; no token (or a bad one) sees nothing.
     caller = await ctx.caller()
@@ -29,7 +29,7 @@ async def node(ctx: Context, global_id: str) -> Any:
     model = _OWNED.get(type_name)
     if model is None:
         return None
-    async with ctx.sessions() as session:
+    async with ctx.reads() as session:
         return await fetch_owned(session, model, pk, caller.id)
 
 

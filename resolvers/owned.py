@@ -27,7 +27,7 @@ async def get_owned(ctx: Context, model: type[M], type_name: str, global_id: str
     pk = pk_of(global_id, type_name)
     if pk is None:
         return None
-    async with ctx.sessions() as session:
+    async with ctx.reads() as session:
         return await fetch_owned(session, model, pk, caller.id)
 
 
@@ -43,7 +43,7 @@ async def fetch_owned(
 
 async def page_owned(ctx: Context, model: Any, args: PageArgs) -> Page[Any]:
     caller = await ctx.require_caller()
-    return await paginate(ctx.sessions, model, [col(model.user_id) == caller.id], args)
+    return await paginate(ctx.reads, model, [col(model.user_id) == caller.id], args)
 
 
 def owned_pk(global_id: str, type_name: str, what: str) -> int:

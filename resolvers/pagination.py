@@ -16,7 +16,7 @@ from typing import Any, Generic, TypeVar
 
 from sqlalchemy import ColumnElement, and_, func, or_, select
 
-from db.engine import SessionFactory
+from db.reads import ReadSessions
 from resolvers.errors import bad_input
 
 DEFAULT_PAGE_SIZE = 20
@@ -112,7 +112,7 @@ def _newer_than(model: Any, key: CursorKey, inclusive: bool = False) -> ColumnEl
 
 
 async def paginate(
-    sessions: SessionFactory,
+    sessions: ReadSessions,
     model: Any,
     where: Sequence[ColumnElement[bool]],
     args: PageArgs,

@@ -113,12 +113,12 @@ async def get(ctx: Context, global_id: str) -> PublicScript | None:
     pk = pk_of(global_id, PUBLIC_SCRIPT)
     if pk is None:
         return None
-    async with ctx.sessions() as session:
+    async with ctx.reads() as session:
         return await session.get(PublicScript, pk)
 
 
 async def page(ctx: Context, args: PageArgs) -> Page[PublicScript]:
-    return await paginate(ctx.sessions, PublicScript, [], args)
+    return await paginate(ctx.reads, PublicScript, [], args)
 
 
 async def scripts(ctx: Context, public_script: PublicScript) -> list[Script]:

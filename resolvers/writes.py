@@ -17,6 +17,8 @@ T = TypeVar("T")
 
 
 async def write(ctx: Context, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    # One connection per request at a time, and reads after the write see it.
+    await ctx.reads.end()
     try:
         return await run_in_transaction(
             ctx.sessions, work, retries=ctx.services.settings.db_deadlock_retries

@@ -17,6 +17,7 @@ from schema.limits import QueryLimits, limit_extensions
 from schema.mutation import Mutation
 from schema.observe import ObserveOperation
 from schema.query import Query
+from schema.reads import EndReads
 from schema.types import PublicScriptType, RefBookType, RefDataType, SystemInfoType, UserType
 
 
@@ -54,6 +55,8 @@ def build_schema(
             lambda: ValidationCache(maxsize=256),
             # Fills the request log's and the metrics' operation name, type and error codes.
             ObserveOperation,
+            # One pooled connection per request for all its reads, returned at the end.
+            EndReads,
             *limit_extensions(limits),
             *(extensions or []),
         ],

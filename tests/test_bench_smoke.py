@@ -1,0 +1,63 @@
+"""A few seconds of the benchmark (`make bench`), end to end: it works, not how fast it is.
+
+Seeds a small data set into the pass's database, serves the app and the floor with gunicorn,
+drives every operation through bench.load and checks the report: every operation measured on
+both sides with zero errors, the floor answering what GraphQL answers, statements counted.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.databases import BACKEND
+
+ROOT = Path(__file__).resolve().parent.parent
+OPERATIONS = {
+    "refBooks6",
+    "systemInfos6",
+    "dialogue",
+    "publicScripts20",
+    "pageRow1",
+    "pageRow100k",
+    "signIn",
+    "createRefBook",
+}
+
+
+def test_the_benchmark_runs_every_operation_without_errors(tmp_path: Path) -> None:
+    # given a small run: one worker per server, a short warm-up and window, 600 deep books
+    command = [
+        sys.executable, "-m", "bench.run", "--databases", BACKEND, "--concurrency", "2",
+        "--warmup", "0.1", "--duration", "0.3", "--workers", "1", "--deep-books", "600",
+        "--out", str(tmp_path),
+    ]  # fmt: skip
+
+    # when it runs
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=240)
+
+    # then it succeeds and reports every operation, both sides, with no errors
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-4000:]
+    results = json.loads((tmp_path / "latest.json").read_text())
+    (db,) = results["databases"]
+    assert db["database"] == BACKEND
+    assert {run["op"] for run in db["runs"]} == OPERATIONS
+    for run in db["runs"]:
+        for side in ("graphql", "floor"):
+            measured = run[side]
+            assert measured["requests"] > 0, (run["op"], side, measured)
+            assert measured["errors"] == 0, (run["op"], side, measured["first_error"])
+            assert measured["p50_ms"] > 0
+            assert measured["peak_rss_mib"] > 0
+    # and the floor answers exactly what GraphQL answers, with statements counted on both
+    assert all(db["same_json"].values()), db["same_json"]
+    assert set(db["statements"]) == OPERATIONS
+    assert all(n["graphql"] >= 1 and n["floor"] >= 1 for n in db["statements"].values())
+    # and a page of 50 SystemInfos costs no more statements than a page of 5
+    assert db["growth"]["first50"] <= db["growth"]["first5"]
+    # and the markdown table has a row per operation
+    table = (tmp_path / "latest.md").read_text()
+    rows = [line for line in table.splitlines() if line.startswith("| ") and " | 2 | " in line]
+    assert len(rows) == len(OPERATIONS), table
