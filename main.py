@@ -28,6 +28,7 @@ from auth.throttle import MemoryStore, RedisStore, Throttle
 from db.engine import create_engine, create_session_factory
 from resolvers.context import Limits, Services
 from schema.build import build_schema
+from schema.deadline import drain_cancelled
 from schema.http import GraphQLApp
 from schema.limits import QueryLimits
 from settings import Settings, load_settings
@@ -120,6 +121,8 @@ def create_app(settings_factory: Callable[[], Settings] = load_settings) -> Star
             yield
         finally:
             await services.throttle.close()
+            # Operations cancelled at their deadline roll back on their connections first.
+            await drain_cancelled(5)
             await services.engine.dispose()
             log.info("shutdown complete: database engine disposed")
 

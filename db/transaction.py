@@ -50,7 +50,12 @@ async def run_in_transaction(
     while True:
         try:
             async with sessions.begin() as session:
-                return await work(session)
+                result = await work(session)
+                # Flush here rather than in the commit on leaving the block: SQLAlchemy
+                # shields that commit from cancellation, so the writes of an operation
+                # cancelled at its deadline (schema.deadline) would still be made.
+                await session.flush()
+                return result
         except DBAPIError as error:
             if not is_retryable(error):
                 raise

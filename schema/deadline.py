@@ -60,3 +60,14 @@ def _unwound(task: asyncio.Task[Any]) -> None:
     _unwinding.discard(task)
     if not task.cancelled() and task.exception() is not None:
         log.warning("cancelled operation ended with %r", task.exception())
+
+
+async def drain_cancelled(seconds: float) -> int:
+    """Wait (at most `seconds`) for cancelled operations to finish unwinding.
+
+    Called before the engine is disposed, so their rollbacks still have a connection.
+    Returns how many were still unwinding when the wait ended.
+    """
+    if _unwinding:
+        await asyncio.wait(set(_unwinding), timeout=seconds)
+    return len(_unwinding)

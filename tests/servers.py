@@ -1,0 +1,104 @@
+"""Real uvicorn processes for the tests that need a live server (workers, fuzzing, faults)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+SERVER_SECRET = "server-secret-key-that-is-long-enough-0123456789"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class Server:
+    process: subprocess.Popen[bytes]
+    port: int
+    log: Path
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+def start_server(
+    database_url: str,
+    log_dir: Path,
+    env: Mapping[str, str | int | float] | None = None,
+    workers: int = 1,
+) -> Server:
+    """`uvicorn main:app` on a free loopback port; returns once /healthz answers.
+
+    Settings come from the environment given here, so a developer's `.env` cannot point
+    the process elsewhere.
+    """
+    port = free_port()
+    environment = dict(os.environ)
+    environment.update(
+        DATABASE_URL=database_url,
+        SECRET_KEY=SERVER_SECRET,
+        APP_ENV="development",
+        REDIS_URL="",
+        LOG_LEVEL="WARNING",
+        PYTHONUNBUFFERED="1",
+    )
+    environment.update({key.upper(): str(value) for key, value in (env or {}).items()})
+    log = log_dir / f"uvicorn-{port}.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [
+                *(sys.executable, "-m", "uvicorn", "main:app"),
+                *("--host", "127.0.0.1", "--port", str(port)),
+                *("--loop", "asyncio", "--workers", str(workers), "--no-access-log"),
+            ],
+            cwd=ROOT,
+            env=environment,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    server = Server(process, port, log)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"uvicorn exited with {process.returncode}:\n{server.output()}")
+        try:
+            if httpx.get(f"{server.url}/healthz", timeout=1).status_code == 200:
+                _await_workers(server, workers, deadline)
+                return server
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)
+    server.stop()
+    raise RuntimeError(f"uvicorn did not answer within 60 s:\n{server.output()}")
+
+
+def _await_workers(server: Server, workers: int, deadline: float) -> None:
+    """/healthz answered by one worker; give the others until they report startup too."""
+    while server.output().count("startup complete") < workers and time.monotonic() < deadline:
+        time.sleep(0.1)
