@@ -11,7 +11,9 @@ REF_BOOK = "RefBook"
 REF_DATA = "RefData"
 SYSTEM_INFO = "SystemInfo"
 PUBLIC_SCRIPT = "PublicScript"
-_MAX_DB_ID = 2**63 - 1
+# The largest BIGINT: a larger number in an id or a cursor can name no row, and SQLite's
+# driver cannot even bind it.
+MAX_DB_ID = 2**63 - 1
 
 
 def to_global_id(type_name: str, pk: int) -> str:
@@ -25,12 +27,19 @@ def from_global_id(global_id: str) -> tuple[str, int] | None:
     except (binascii.Error, UnicodeError, ValueError):
         return None
     type_name, sep, pk = raw.partition(":")
-    if not sep or not pk.isdigit() or not pk.isascii():
-        return None
-    value = int(pk)
-    if value < 1 or value > _MAX_DB_ID:
+    value = parse_pk(pk)
+    if not sep or value is None:
         return None
     return type_name, value
+
+
+def parse_pk(text: str) -> int | None:
+    """A primary key written in ASCII digits, or None when it cannot name a row."""
+    # No key has more than 19 digits, and int() raises ValueError beyond 4300.
+    if not text.isascii() or not text.isdigit() or len(text) > len(str(MAX_DB_ID)):
+        return None
+    value = int(text)
+    return value if 1 <= value <= MAX_DB_ID else None
 
 
 def pk_of(global_id: str, type_name: str) -> int | None:

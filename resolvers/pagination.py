@@ -18,6 +18,7 @@ from sqlalchemy import ColumnElement, and_, func, or_, select
 
 from db.reads import ReadSessions
 from resolvers.errors import bad_input
+from resolvers.ids import parse_pk
 
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
@@ -57,13 +58,14 @@ def decode_cursor(cursor: str) -> CursorKey | None:
     if not raw.startswith(_CURSOR_PREFIX):
         return None
     micros, sep, pk = raw[len(_CURSOR_PREFIX) :].partition(":")
-    if not sep or not micros.isdigit() or not pk.isdigit():
+    key = parse_pk(pk)
+    if not sep or not micros.isdigit() or key is None:
         return None
     try:
         created = _EPOCH + int(micros) * _MICROSECOND
-    except OverflowError:
+    except (OverflowError, ValueError):  # ValueError: more digits than int() takes
         return None
-    return CursorKey(created, int(pk))
+    return CursorKey(created, key)
 
 
 @dataclass(slots=True)

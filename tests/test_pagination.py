@@ -251,6 +251,10 @@ async def test_first_zero_on_an_empty_list_has_no_next_page(
     assert (connection["edges"], flags(connection)) == ([], (False, False))
 
 
+def _cursor(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).decode()
+
+
 def _garbage_cursor() -> str:
     return base64.urlsafe_b64encode(b"\xff\xfe garbage \x00").decode()
 
@@ -268,6 +272,9 @@ def _garbage_cursor() -> str:
         ({"after": base64.urlsafe_b64encode(b"k1:12x:3").decode()}, {"after"}),
         ({"before": base64.urlsafe_b64encode(b"k1:" + b"9" * 40 + b":3").decode()}, {"before"}),
         ({"after": ""}, {"after"}),
+        ({"after": _cursor(b"k1:1000:" + b"9" * 20)}, {"after"}),
+        ({"before": _cursor(b"k1:1000:" + b"9" * 5000)}, {"before"}),
+        ({"after": _cursor(b"k1:" + b"9" * 5000 + b":1")}, {"after"}),
     ],
     ids=[
         "first-101",
@@ -280,6 +287,9 @@ def _garbage_cursor() -> str:
         "bad-number",
         "overflowing-time",
         "empty",
+        "id-beyond-bigint",
+        "id-of-5000-digits",
+        "time-of-5000-digits",
     ],
 )
 async def test_bad_arguments_are_bad_user_input(
@@ -376,7 +386,19 @@ def test_cursors_of_neighbouring_microseconds_differ() -> None:
 
 
 @pytest.mark.parametrize(
-    "cursor", ["", "!!!", "a", _garbage_cursor(), base64.urlsafe_b64encode(b"k2:1:1").decode()]
+    "cursor",
+    [
+        "",
+        "!!!",
+        "a",
+        _garbage_cursor(),
+        base64.urlsafe_b64encode(b"k2:1:1").decode(),
+        # one past the largest BIGINT: no row has that id
+        _cursor(b"k1:1:9223372036854775808"),
+        # more digits than int() accepts
+        _cursor(b"k1:1:" + b"1" * 5000),
+        _cursor(b"k1:" + b"1" * 5000 + b":1"),
+    ],
 )
 def test_decode_rejects_garbage(cursor: str) -> None:
     assert decode_cursor(cursor) is None
