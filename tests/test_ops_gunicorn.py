@@ -183,7 +183,7 @@ def samples(text: str) -> dict[tuple[str, frozenset], float]:
 
 
 async def test_one_scrape_adds_up_both_workers(deployment: Deployment) -> None:
-    # given twelve connections, each asking which worker it reached and then sending Ping
+    # given sixteen connections, each asking which worker it reached and then sending Ping
     served_by: dict[int, int] = {}
 
     async def ping_once() -> None:
@@ -195,17 +195,17 @@ async def test_one_scrape_adds_up_both_workers(deployment: Deployment) -> None:
 
     async with httpx.AsyncClient(base_url=deployment.url, timeout=10) as scraper:
         before = samples((await scraper.get("/metrics")).text)
-        await asyncio.gather(*(ping_once() for _ in range(12)))
+        await asyncio.gather(*(ping_once() for _ in range(16)))
         # when /metrics is scraped twice (each scrape reaches one worker)
         scrapes = [samples((await scraper.get("/metrics")).text) for _ in range(2)]
-    # then both workers served pings, and each scrape counts all twelve
+    # then both workers served pings, and each scrape counts all sixteen
     assert len(served_by) == 2, served_by
     key = (
         "gpts_graphql_requests_total",
         frozenset({("operation_name", "Ping"), ("operation_type", "query")}),
     )
     for after in scrapes:
-        assert after.get(key, 0) - before.get(key, 0) == 12
+        assert after.get(key, 0) - before.get(key, 0) == 16
     assert ("gpts_db_pool_connections_in_use", frozenset()) in scrapes[0]
 
 

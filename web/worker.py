@@ -53,6 +53,12 @@ class AppWorker(UvicornWorker):
         "access_log": False,
     }
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Cancel requests still running shortly before gunicorn would SIGKILL the worker,
+        # so the lifespan shutdown (disposing the engine) still runs.
+        self.config.timeout_graceful_shutdown = max(1, self.cfg.graceful_timeout - 2)
+
     def run(self) -> None:
         set_nodelay(self.sockets)
         super().run()
