@@ -24,6 +24,7 @@ from models import (
     SystemInfoRefBook,
     SystemInfoRefData,
 )
+from resolvers.rows import RefBookRow, RefDataRow, ScriptRow, columns
 
 
 class _SessionLoader(DataLoader[Any, Any]):
@@ -48,44 +49,45 @@ class ContentByRefDataIdLoader(_SessionLoader):
 
 
 class RefBooksBySystemInfoIdLoader(_SessionLoader):
-    async def batch_load_fn(self, keys: list[int]) -> list[list[RefBook]]:
+    async def batch_load_fn(self, keys: list[int]) -> list[list[RefBookRow]]:
         link = SystemInfoRefBook
         rows = await self._rows(
-            select(col(link.system_info_id), RefBook)
+            select(col(link.system_info_id), *columns(RefBookRow))
             .join(RefBook, col(RefBook.id) == col(link.ref_book_id))
             .where(col(link.system_info_id).in_(keys))
             .order_by(col(link.system_info_id), col(link.position))
         )
-        grouped: dict[int, list[RefBook]] = defaultdict(list)
-        for system_info_id, book in rows:
-            grouped[system_info_id].append(book)
+        grouped: dict[int, list[RefBookRow]] = defaultdict(list)
+        for row in rows:
+            grouped[row[0]].append(RefBookRow._make(row[1:]))
         return [grouped.get(key, []) for key in keys]
 
 
 class RefDatasBySystemInfoIdLoader(_SessionLoader):
-    async def batch_load_fn(self, keys: list[int]) -> list[list[RefData]]:
+    async def batch_load_fn(self, keys: list[int]) -> list[list[RefDataRow]]:
         link = SystemInfoRefData
         rows = await self._rows(
-            select(col(link.system_info_id), RefData)
+            select(col(link.system_info_id), *columns(RefDataRow))
             .join(RefData, col(RefData.id) == col(link.ref_data_id))
             .where(col(link.system_info_id).in_(keys))
             .order_by(col(link.system_info_id), col(link.position))
         )
-        grouped: dict[int, list[RefData]] = defaultdict(list)
-        for system_info_id, material in rows:
-            grouped[system_info_id].append(material)
+        grouped: dict[int, list[RefDataRow]] = defaultdict(list)
+        for row in rows:
+            grouped[row[0]].append(RefDataRow._make(row[1:]))
         return [grouped.get(key, []) for key in keys]
 
 
 class ScriptsByPublicScriptIdLoader(_SessionLoader):
-    async def batch_load_fn(self, keys: list[int]) -> list[list[Script]]:
+    async def batch_load_fn(self, keys: list[int]) -> list[list[ScriptRow]]:
         rows = await self._rows(
-            select(Script)
+            select(*columns(ScriptRow))
             .where(col(Script.public_script_id).in_(keys))
             .order_by(col(Script.public_script_id), col(Script.number))
         )
-        grouped: dict[int, list[Script]] = defaultdict(list)
-        for (script,) in rows:
+        grouped: dict[int, list[ScriptRow]] = defaultdict(list)
+        for row in rows:
+            script = ScriptRow._make(row)
             grouped[script.public_script_id].append(script)
         return [grouped.get(key, []) for key in keys]
 

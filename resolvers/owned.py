@@ -13,6 +13,8 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from models import RefBook, RefData, SystemInfo
+from resolvers import rows
 from resolvers.context import Context
 from resolvers.errors import not_found
 from resolvers.ids import pk_of
@@ -20,6 +22,11 @@ from resolvers.pagination import Page, PageArgs, paginate
 from resolvers.writes import write
 
 M = TypeVar("M")
+ROW_OF: dict[Any, type[Any]] = {
+    RefBook: rows.RefBookRow,
+    RefData: rows.RefDataRow,
+    SystemInfo: rows.SystemInfoRow,
+}
 
 
 async def get_owned(ctx: Context, model: type[M], type_name: str, global_id: str) -> M | None:
@@ -43,7 +50,12 @@ async def fetch_owned(
 
 async def page_owned(ctx: Context, model: Any, args: PageArgs) -> Page[Any]:
     caller = await ctx.require_caller()
-    return await paginate(ctx.reads, model, [col(model.user_id) == caller.id], args)
+    row_type = ROW_OF[model]
+    page = await paginate(
+        ctx.reads, model, [col(model.user_id) == caller.id], args, rows.columns(row_type)
+    )
+    page.rows = rows.build(row_type, page.rows)
+    return page
 
 
 def owned_pk(global_id: str, type_name: str, what: str) -> int:

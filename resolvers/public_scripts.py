@@ -12,10 +12,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from models import PublicScript, Script
+from resolvers import rows
 from resolvers.context import Context
 from resolvers.errors import not_found
 from resolvers.ids import PUBLIC_SCRIPT, pk_of
 from resolvers.pagination import Page, PageArgs, paginate
+from resolvers.rows import PublicScriptRow, ScriptRow
 from resolvers.validation import FieldErrors, check_changes
 from resolvers.writes import write
 
@@ -117,9 +119,11 @@ async def get(ctx: Context, global_id: str) -> PublicScript | None:
         return await session.get(PublicScript, pk)
 
 
-async def page(ctx: Context, args: PageArgs) -> Page[PublicScript]:
-    return await paginate(ctx.reads, PublicScript, [], args)
+async def page(ctx: Context, args: PageArgs) -> Page[PublicScriptRow]:
+    found = await paginate(ctx.reads, PublicScript, [], args, rows.columns(PublicScriptRow))
+    found.rows = rows.build(PublicScriptRow, found.rows)
+    return found
 
 
-async def scripts(ctx: Context, public_script: PublicScript) -> list[Script]:
+async def scripts(ctx: Context, public_script: PublicScript | PublicScriptRow) -> list[ScriptRow]:
     return await ctx.loaders.scripts_by_public_script_id.load(public_script.id)

@@ -18,6 +18,7 @@ from resolvers.errors import bad_input
 from resolvers.ids import REF_BOOK, REF_DATA, SYSTEM_INFO, pk_of
 from resolvers.owned import delete_owned, get_owned, page_owned, update_owned
 from resolvers.pagination import Page, PageArgs
+from resolvers.rows import RefBookRow, RefDataRow, SystemInfoRow
 from resolvers.validation import FieldErrors, check_changes
 from resolvers.writes import write
 
@@ -192,15 +193,15 @@ async def page(ctx: Context, args: PageArgs) -> Page[SystemInfo]:
     return await page_owned(ctx, SystemInfo, args)
 
 
-async def ref_books(ctx: Context, info: SystemInfo) -> list[RefBook]:
+async def ref_books(ctx: Context, info: SystemInfo | SystemInfoRow) -> list[RefBookRow]:
     return await ctx.loaders.ref_books_by_system_info_id.load(info.id)
 
 
-async def ref_datas(ctx: Context, info: SystemInfo) -> list[RefData]:
+async def ref_datas(ctx: Context, info: SystemInfo | SystemInfoRow) -> list[RefDataRow]:
     return await ctx.loaders.ref_datas_by_system_info_id.load(info.id)
 
 
-async def generated_dialogue(ctx: Context, info: SystemInfo) -> list[str]:
+async def generated_dialogue(ctx: Context, info: SystemInfo | SystemInfoRow) -> list[str]:
     books = await ref_books(ctx, info)
     materials = await ref_datas(ctx, info)
     contents = await ctx.loaders.content_by_ref_data_id.load_many([m.id for m in materials])

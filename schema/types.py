@@ -9,7 +9,7 @@ import strawberry
 from strawberry.types import Info
 
 import models
-from resolvers import public_scripts, system_infos
+from resolvers import public_scripts, rows, system_infos
 from resolvers.context import Context
 from resolvers.dialogue import summarize
 from resolvers.ids import PUBLIC_SCRIPT, REF_BOOK, REF_DATA, SYSTEM_INFO, USER, to_global_id
@@ -32,10 +32,11 @@ def _global_id(type_name: str) -> Any:
     return strawberry.field(resolver=resolve)
 
 
-def _is(model: type) -> Any:
-    # The roots are models, not instances of these classes: tell GraphQL which is which.
+def _is(*classes: type) -> Any:
+    # The roots are models (or read-only rows), not instances of these classes: tell GraphQL
+    # which is which.
     def is_type_of(cls: type, obj: Any, _info: Any) -> bool:
-        return isinstance(obj, model)
+        return isinstance(obj, classes)
 
     return classmethod(is_type_of)
 
@@ -59,7 +60,7 @@ class RefBookType(Node):
     title: str
     created_at: datetime
     updated_at: datetime
-    is_type_of = _is(models.RefBook)
+    is_type_of = _is(models.RefBook, rows.RefBookRow)
 
 
 @strawberry.type(
@@ -74,7 +75,7 @@ class RefDataType(Node):
     title: str
     created_at: datetime
     updated_at: datetime
-    is_type_of = _is(models.RefData)
+    is_type_of = _is(models.RefData, rows.RefDataRow)
 
     @strawberry.field
     async def content(
@@ -99,7 +100,7 @@ class SystemInfoType(Node):
     data_sequence: bool
     created_at: datetime
     updated_at: datetime
-    is_type_of = _is(models.SystemInfo)
+    is_type_of = _is(models.SystemInfo, rows.SystemInfoRow)
 
     @strawberry.field(description="Linked books, in the order they were given.")
     async def ref_books(
@@ -140,7 +141,7 @@ class PublicScriptType(Node):
     description: str
     created_at: datetime
     updated_at: datetime
-    is_type_of = _is(models.PublicScript)
+    is_type_of = _is(models.PublicScript, rows.PublicScriptRow)
 
     @strawberry.field(
         description=(
