@@ -93,6 +93,24 @@ def wait_until_ready(url: str, master: subprocess.Popen[bytes], log_path: Path) 
     raise AssertionError("gunicorn did not become ready:\n" + log_path.read_text()[-3000:])
 
 
+def samples(text: str) -> dict[tuple[str, frozenset], float]:
+    return {
+        (sample.name, frozenset(sample.labels.items())): sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+    }
+
+
+async def worker_pids(url: str, connections: int = 16) -> set[int]:
+    async def ask_pid() -> int:
+        async with httpx.AsyncClient(base_url=url, timeout=20) as client:
+            response = await client.get("/healthz")
+            assert response.status_code == 200
+            return int(response.json()["pid"])
+
+    return set(await asyncio.gather(*(ask_pid() for _ in range(connections))))
+
+
 @pytest.fixture(scope="module")
 def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]:
     tmp = tmp_path_factory.mktemp("gunicorn")
@@ -161,25 +179,11 @@ def test_three_replicas_migrating_at_once_leave_one_schema(deployment: Deploymen
 
 async def test_connections_spread_over_both_workers(deployment: Deployment) -> None:
     # when sixteen clients connect at once
-    async def ask_pid() -> int:
-        async with httpx.AsyncClient(base_url=deployment.url, timeout=10) as client:
-            response = await client.get("/healthz")
-            assert response.status_code == 200
-            return int(response.json()["pid"])
-
-    pids = set(await asyncio.gather(*(ask_pid() for _ in range(16))))
+    pids = await worker_pids(deployment.url)
     # then both workers (children of the master) served some of them
     assert len(pids) == 2, pids
     assert {parent_of(pid) for pid in pids} == {deployment.master.pid}
     assert not (deployment.metrics_dir / "counter_999999.db").exists()
-
-
-def samples(text: str) -> dict[tuple[str, frozenset], float]:
-    return {
-        (sample.name, frozenset(sample.labels.items())): sample.value
-        for family in text_string_to_metric_families(text)
-        for sample in family.samples
-    }
 
 
 async def test_one_scrape_adds_up_both_workers(deployment: Deployment) -> None:
@@ -207,6 +211,36 @@ async def test_one_scrape_adds_up_both_workers(deployment: Deployment) -> None:
     for after in scrapes:
         assert after.get(key, 0) - before.get(key, 0) == 16
     assert ("gpts_db_pool_connections_in_use", frozenset()) in scrapes[0]
+
+
+async def test_a_replaced_worker_keeps_its_counts_and_drops_its_gauge(
+    deployment: Deployment,
+) -> None:
+    # given both workers, the Ping count so far, and one worker's live gauge file
+    pids = await worker_pids(deployment.url)
+    assert len(pids) == 2, pids
+    victim = min(pids)
+    gauge_file = deployment.metrics_dir / f"gauge_livesum_{victim}.db"
+    assert gauge_file.exists()
+    key = (
+        "gpts_graphql_requests_total",
+        frozenset({("operation_name", "Ping"), ("operation_type", "query")}),
+    )
+    async with httpx.AsyncClient(base_url=deployment.url, timeout=20) as scraper:
+        before = samples((await scraper.get("/metrics")).text)
+        # when that worker exits and gunicorn replaces it
+        os.kill(victim, signal.SIGTERM)
+        replaced: set[int] = set()
+        deadline = time.monotonic() + 60
+        while not replaced and time.monotonic() < deadline:
+            replaced = await worker_pids(deployment.url, 8) - pids
+        assert replaced, "gunicorn did not replace the worker"
+        after = [samples((await scraper.get("/metrics")).text) for _ in range(2)]
+    # then the dead worker's gauge is gone, and its requests still count in every scrape
+    assert not gauge_file.exists()
+    assert before[key] > 0
+    for scrape in after:
+        assert scrape[key] == before[key]
 
 
 @dataclass
@@ -256,6 +290,8 @@ async def test_sigterm_under_load_finishes_accepted_requests(deployment: Deploym
                 finally:
                     outcome.done = time.monotonic()
 
+    workers = await worker_pids(deployment.url)
+    assert len(workers) == 2, workers
     loops = [asyncio.create_task(client_loop(i)) for i in range(8)]
     await asyncio.wait_for(warmed_up.wait(), 30)
     # when the master gets SIGTERM in the middle of it
@@ -289,6 +325,6 @@ async def test_sigterm_under_load_finishes_accepted_requests(deployment: Deploym
     assert users == {o.username for o in answered}
     # and each worker ran its shutdown: the engine disposed, nothing killed
     disposed = {e["pid"] for e in entries if "engine disposed" in e.get("message", "")}
-    assert len(disposed) == 2, disposed
+    assert workers <= disposed, (workers, disposed)
     messages = " ".join(e.get("message", "") for e in entries)
     assert "SIGKILL" not in messages and "TIMEOUT" not in messages
