@@ -3,6 +3,7 @@ the request log line and X-Request-ID."""
 
 from __future__ import annotations
 
+import io
 import logging
 import os
 from collections.abc import AsyncIterator, Iterator
@@ -18,7 +19,7 @@ from main import create_app
 from resolvers.ids import from_global_id
 from settings import Settings
 from tests.utils import SIGN_IN, Account, GraphQLClient, assert_error_code, assert_no_errors
-from web.logs import JsonFormatter
+from web.logs import JsonFormatter, formatter
 
 ME = "query Me { me { id username } }"
 BAD_SIGN_IN = SIGN_IN  # same document, wrong password: a RATE_LIMITED error after the limit
@@ -223,3 +224,39 @@ async def test_request_id_is_generated_or_taken_from_a_sane_header(
     assert replaced.headers["x-request-id"] not in ("", "bad id\twith spaces")
     assert len(too_long.headers["x-request-id"]) == 32
     assert generated.headers["x-request-id"] != replaced.headers["x-request-id"]
+
+
+def test_log_format_is_json_in_production_and_text_in_development(tmp_path) -> None:
+    # given settings for each environment, with and without LOG_FORMAT
+    common = {"secret_key": "x" * 40, "secret_key_file": tmp_path / "key", "redis_url": None}
+    development = {**common, "app_env": "development", "database_url": "sqlite+aiosqlite://"}
+    production = {**common, "app_env": "production", "database_url": "mysql+aiomysql://h/d"}
+    # then production logs JSON and development text, unless LOG_FORMAT says otherwise
+    assert Settings(**production, log_format=None).log_json
+    assert not Settings(**development, log_format=None).log_json
+    assert not Settings(**production, log_format="text").log_json
+    assert Settings(**development, log_format="json").log_json
+
+
+def test_json_log_lines_are_one_object_each() -> None:
+    # given a logger writing through the JSON formatter
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(formatter(json=True))
+    logger = logging.getLogger("gpt_supporter.test_json")
+    logger.addHandler(handler)
+    logger.propagate = False
+    try:
+        # when a line with extra fields and a multi-line message is logged
+        logger.warning("first\nsecond", extra={"request_id": "r-1", "user_id": 7})
+    finally:
+        logger.removeHandler(handler)
+    # then it is a single line holding one JSON object with those fields
+    [line] = stream.getvalue().splitlines()
+    entry = orjson.loads(line)
+    assert entry["message"] == "first\nsecond"
+    assert entry["level"] == "WARNING"
+    assert entry["logger"] == "gpt_supporter.test_json"
+    assert entry["request_id"] == "r-1"
+    assert entry["user_id"] == 7
+    assert entry["pid"] == os.getpid()
