@@ -22,6 +22,7 @@ from main import create_app
 from resolvers.admin import make_admin
 from resolvers.context import Services
 from settings import Settings
+from tests.data_api import quick_account
 from tests.databases import BACKEND, drop_database, fresh_database_url
 from tests.utils import SIGN_IN, Account, GraphQLClient, assert_no_errors, sign_up_and_in
 
@@ -124,6 +125,18 @@ async def admin(gql: GraphQLClient, services: Services) -> Account:
         token=data["accessToken"],
         refresh_token=data["refreshToken"],
     )
+
+
+@pytest.fixture
+async def owner(services: Services) -> Account:
+    """A signed-in user made without argon2 work, for tests about data rather than accounts."""
+    return await quick_account(services, "carol")
+
+
+@pytest.fixture
+async def quick_admin(services: Services) -> Account:
+    """An admin made without argon2 work, for tests about what admins write."""
+    return await quick_account(services, "dave", is_admin=True)
 
 
 def pytest_collection_modifyitems(config: Any, items: list[pytest.Item]) -> None:

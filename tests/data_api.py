@@ -10,9 +10,11 @@ from typing import cast
 from sqlalchemy import func, insert, select
 from sqlmodel import SQLModel, col
 
-from models import PublicScript, RefBook, RefData, RefDataContent, Script
+from auth import tokens
+from auth.passwords import hash_password
+from models import PublicScript, RefBook, RefData, RefDataContent, Script, User
 from resolvers.context import Services
-from resolvers.ids import PUBLIC_SCRIPT, REF_BOOK, REF_DATA, pk_of, to_global_id
+from resolvers.ids import PUBLIC_SCRIPT, REF_BOOK, REF_DATA, USER, pk_of, to_global_id
 from tests.utils import Account, GraphQLClient, assert_no_errors
 
 # isoformat of an aware UTC datetime that kept its microseconds.
@@ -32,8 +34,45 @@ mutation CreateRefData($input: CreateRefDataInput!) {
 """
 
 
+QUICK_PASSWORD = "quick-password-1"
+_quick_hash: dict[str, str] = {}
+
+
+async def quick_account(services: Services, username: str, is_admin: bool = False) -> Account:
+    """A signed-in account made straight in the database, with a real access token.
+
+    Sign-up and sign-in cost two argon2 hashes (tens of ms); tests about data rather
+    than accounts reuse one hash per run instead. It has no refresh token.
+    """
+    if QUICK_PASSWORD not in _quick_hash:
+        _quick_hash[QUICK_PASSWORD] = await hash_password(QUICK_PASSWORD)
+    email = f"{username}@example.com"
+    async with services.sessions.begin() as session:
+        user = User(
+            username=username,
+            username_key=username.casefold(),
+            email=email,
+            email_key=email.casefold(),
+            password_hash=_quick_hash[QUICK_PASSWORD],
+            is_admin=is_admin,
+        )
+        session.add(user)
+        await session.flush()
+        assert user.id is not None
+        pk, version = user.id, user.token_version
+    access = tokens.issue(services.signing_key, pk, version, "access", services.access_ttl)
+    return Account(
+        id=to_global_id(USER, pk),
+        username=username,
+        email=email,
+        password=QUICK_PASSWORD,
+        token=access.token,
+        refresh_token="",
+    )
+
+
 def user_pk(account: Account) -> int:
-    pk = pk_of(account.id, "User")
+    pk = pk_of(account.id, USER)
     assert pk is not None
     return pk
 

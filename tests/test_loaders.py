@@ -125,13 +125,13 @@ async def system_info_page(
 
 
 async def test_system_info_page_costs_the_same_for_5_and_50(
-    gql: GraphQLClient, alice: Account, services: Services
+    gql: GraphQLClient, owner: Account, services: Services
 ) -> None:
     # given 50 SystemInfos, each linking 5 books and 5 materials in its own order
-    expected = await seed_system_infos(services, user_pk(alice), 50)
+    expected = await seed_system_infos(services, user_pk(owner), 50)
     # when a page of 5 and a page of 50 are read with links, contents and the dialogue
-    small, small_cost = await system_info_page(gql, services, alice, 5)
-    large, large_cost = await system_info_page(gql, services, alice, 50)
+    small, small_cost = await system_info_page(gql, services, owner, 5)
+    large, large_cost = await system_info_page(gql, services, owner, 50)
     # then each SystemInfo got its own links in its own order, and its own dialogue
     assert small == expected[:5]
     assert large == expected

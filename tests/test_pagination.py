@@ -12,7 +12,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from resolvers.context import Services
 from resolvers.pagination import decode_cursor, encode_cursor
-from tests.data_api import create_book, seed_books, seed_public_scripts, stamps, user_pk
+from tests.data_api import (
+    create_book,
+    quick_account,
+    seed_books,
+    seed_public_scripts,
+    stamps,
+    user_pk,
+)
 from tests.utils import (
     Account,
     GraphQLClient,
@@ -97,18 +104,18 @@ async def walk_backward(
 
 
 @pytest.fixture
-async def seven_books(services: Services, alice: Account) -> list[str]:
-    """Seven of alice's books, newest first."""
-    return list(reversed(await seed_books(services, user_pk(alice), stamps(7))))
+async def seven_books(services: Services, owner: Account) -> list[str]:
+    """Seven of owner's books, newest first."""
+    return list(reversed(await seed_books(services, user_pk(owner), stamps(7))))
 
 
 async def test_forward_walk_covers_every_row_once_newest_first(
-    gql: GraphQLClient, alice: Account, services: Services, seven_books: list[str]
+    gql: GraphQLClient, owner: Account, services: Services, seven_books: list[str]
 ) -> None:
     b = seven_books
     # when walking with first: 3 / then exact flags at every step, including both ends
     with StatementLog(services.engine) as log:
-        pages = await walk_forward(gql, REF_BOOKS, 3, alice.token)
+        pages = await walk_forward(gql, REF_BOOKS, 3, owner.token)
     assert pages == [
         (b[0:3], (False, True)),
         (b[3:6], (True, True)),
@@ -118,14 +125,14 @@ async def test_forward_walk_covers_every_row_once_newest_first(
 
 
 async def test_page_that_ends_on_the_last_row_has_no_next_page(
-    gql: GraphQLClient, alice: Account, seven_books: list[str]
+    gql: GraphQLClient, owner: Account, seven_books: list[str]
 ) -> None:
-    pages = await walk_forward(gql, REF_BOOKS, 7, alice.token)
+    pages = await walk_forward(gql, REF_BOOKS, 7, owner.token)
     assert pages == [(seven_books, (False, False))]
-    one_short = await page(gql, REF_BOOKS, alice.token, first=6)
+    one_short = await page(gql, REF_BOOKS, owner.token, first=6)
     assert flags(one_short) == (False, True)
     # and the page after the last row is empty, with nothing after it
-    after_last = await page(gql, REF_BOOKS, alice.token, first=3, after=one_short_end(one_short))
+    after_last = await page(gql, REF_BOOKS, owner.token, first=3, after=one_short_end(one_short))
     assert (node_ids(after_last), flags(after_last)) == (seven_books[6:], (True, False))
 
 
@@ -134,11 +141,11 @@ def one_short_end(connection: dict[str, Any]) -> str:
 
 
 async def test_backward_walk_covers_every_row_once(
-    gql: GraphQLClient, alice: Account, services: Services, seven_books: list[str]
+    gql: GraphQLClient, owner: Account, services: Services, seven_books: list[str]
 ) -> None:
     b = seven_books
     with StatementLog(services.engine) as log:
-        pages = await walk_backward(gql, REF_BOOKS, 3, alice.token)
+        pages = await walk_backward(gql, REF_BOOKS, 3, owner.token)
     # pages come oldest-last, each still ordered newest first
     assert pages == [
         (b[4:7], (True, False)),
@@ -149,49 +156,49 @@ async def test_backward_walk_covers_every_row_once(
 
 
 async def test_default_page_size_is_twenty(
-    gql: GraphQLClient, alice: Account, services: Services
+    gql: GraphQLClient, owner: Account, services: Services
 ) -> None:
-    books = list(reversed(await seed_books(services, user_pk(alice), stamps(25))))
-    connection = await page(gql, REF_BOOKS, alice.token)
+    books = list(reversed(await seed_books(services, user_pk(owner), stamps(25))))
+    connection = await page(gql, REF_BOOKS, owner.token)
     assert node_ids(connection) == books[:20]
     assert flags(connection) == (False, True)
 
 
 async def test_a_hundred_is_allowed(
-    gql: GraphQLClient, alice: Account, seven_books: list[str]
+    gql: GraphQLClient, owner: Account, seven_books: list[str]
 ) -> None:
-    assert node_ids(await page(gql, REF_BOOKS, alice.token, first=100)) == seven_books
-    assert node_ids(await page(gql, REF_BOOKS, alice.token, last=100)) == seven_books
+    assert node_ids(await page(gql, REF_BOOKS, owner.token, first=100)) == seven_books
+    assert node_ids(await page(gql, REF_BOOKS, owner.token, last=100)) == seven_books
 
 
 async def test_cursors_survive_rows_inserted_before_them(
-    gql: GraphQLClient, alice: Account, seven_books: list[str]
+    gql: GraphQLClient, owner: Account, seven_books: list[str]
 ) -> None:
     # given the first page and the second page read through its end cursor
-    first = await page(gql, REF_BOOKS, alice.token, first=3)
-    second = await page(gql, REF_BOOKS, alice.token, first=3, after=one_short_end(first))
+    first = await page(gql, REF_BOOKS, owner.token, first=3)
+    second = await page(gql, REF_BOOKS, owner.token, first=3, after=one_short_end(first))
     # when new (newer) rows are inserted before it
     for i in range(3):
-        await create_book(gql, alice, "New", f"new-{i}")
+        await create_book(gql, owner, "New", f"new-{i}")
     # then the second page read again through the old cursor is the same page
-    again = await page(gql, REF_BOOKS, alice.token, first=3, after=one_short_end(first))
+    again = await page(gql, REF_BOOKS, owner.token, first=3, after=one_short_end(first))
     assert node_ids(again) == node_ids(second) == seven_books[3:6]
     assert [e["cursor"] for e in again["edges"]] == [e["cursor"] for e in second["edges"]]
 
 
 async def test_equal_creation_times_are_ordered_by_id_descending(
-    gql: GraphQLClient, alice: Account, services: Services
+    gql: GraphQLClient, owner: Account, services: Services
 ) -> None:
     # given five books created at the same microsecond, between two others
     same = datetime(2025, 6, 1, 12, 0, 0, 123456, tzinfo=UTC)
-    older = await seed_books(services, user_pk(alice), [datetime(2025, 1, 1, tzinfo=UTC)], "o")
-    tied = await seed_books(services, user_pk(alice), [same] * 5, "t")
-    newer = await seed_books(services, user_pk(alice), [datetime(2026, 1, 1, tzinfo=UTC)], "n")
+    older = await seed_books(services, user_pk(owner), [datetime(2025, 1, 1, tzinfo=UTC)], "o")
+    tied = await seed_books(services, user_pk(owner), [same] * 5, "t")
+    newer = await seed_books(services, user_pk(owner), [datetime(2026, 1, 1, tzinfo=UTC)], "n")
     pks = [int(base64.b64decode(g).decode().split(":")[1]) for g in tied]
     expected = newer + [g for _, g in sorted(zip(pks, tied, strict=True), reverse=True)] + older
     # when walked in pages of two, both ways
-    forward = await walk_forward(gql, REF_BOOKS, 2, alice.token)
-    backward = await walk_backward(gql, REF_BOOKS, 2, alice.token)
+    forward = await walk_forward(gql, REF_BOOKS, 2, owner.token)
+    backward = await walk_backward(gql, REF_BOOKS, 2, owner.token)
     # then the ties break by id descending and every row shows up exactly once
     assert [i for ids, _ in forward for i in ids] == expected
     assert [i for ids, _ in reversed(backward) for i in ids] == expected
@@ -216,24 +223,24 @@ async def test_public_scripts_walk_both_ways_without_a_token(
 
 
 async def test_before_without_last_takes_the_first_twenty_before_the_cursor(
-    gql: GraphQLClient, alice: Account, seven_books: list[str]
+    gql: GraphQLClient, owner: Account, seven_books: list[str]
 ) -> None:
     # Relay: `first` (default 20) applies to the edges before the cursor, newest first, and
     # hasNextPage says whether that slice holds more than `first` edges.
-    whole = await page(gql, REF_BOOKS, alice.token, first=7)
+    whole = await page(gql, REF_BOOKS, owner.token, first=7)
     cursor = whole["edges"][4]["cursor"]
-    connection = await page(gql, REF_BOOKS, alice.token, before=cursor)
+    connection = await page(gql, REF_BOOKS, owner.token, before=cursor)
     assert node_ids(connection) == seven_books[:4]
     assert flags(connection) == (False, False)
-    two = await page(gql, REF_BOOKS, alice.token, first=2, before=cursor)
+    two = await page(gql, REF_BOOKS, owner.token, first=2, before=cursor)
     assert (node_ids(two), flags(two)) == (seven_books[:2], (False, True))
 
 
 async def test_first_zero_returns_no_edges(
-    gql: GraphQLClient, alice: Account, seven_books: list[str]
+    gql: GraphQLClient, owner: Account, seven_books: list[str]
 ) -> None:
     # given rows / when asking for none of them
-    connection = await page(gql, REF_BOOKS, alice.token, first=0)
+    connection = await page(gql, REF_BOOKS, owner.token, first=0)
     # then no edges, no cursors, and an exact hasNextPage: there are rows after this page
     assert connection["edges"] == []
     assert connection["pageInfo"] == {
@@ -245,9 +252,9 @@ async def test_first_zero_returns_no_edges(
 
 
 async def test_first_zero_on_an_empty_list_has_no_next_page(
-    gql: GraphQLClient, alice: Account
+    gql: GraphQLClient, owner: Account
 ) -> None:
-    connection = await page(gql, REF_BOOKS, alice.token, first=0)
+    connection = await page(gql, REF_BOOKS, owner.token, first=0)
     assert (connection["edges"], flags(connection)) == ([], (False, False))
 
 
@@ -293,32 +300,33 @@ def _garbage_cursor() -> str:
     ],
 )
 async def test_bad_arguments_are_bad_user_input(
-    gql: GraphQLClient, alice: Account, args: dict[str, Any], fields: set[str]
+    gql: GraphQLClient, owner: Account, args: dict[str, Any], fields: set[str]
 ) -> None:
-    for document, token in ((REF_BOOKS, alice.token), (PUBLIC_SCRIPTS, None)):
+    for document, token in ((REF_BOOKS, owner.token), (PUBLIC_SCRIPTS, None)):
         error = assert_error_code(await gql(document, args, token=token), "BAD_USER_INPUT")
         assert set(error["extensions"]["fields"]) == fields
 
 
 async def test_first_and_last_together_are_bad_user_input(
-    gql: GraphQLClient, alice: Account
+    gql: GraphQLClient, owner: Account
 ) -> None:
-    body = await gql(REF_BOOKS, {"first": 2, "last": 2}, token=alice.token)
+    body = await gql(REF_BOOKS, {"first": 2, "last": 2}, token=owner.token)
     error = assert_error_code(body, "BAD_USER_INPUT")
     named = set(error["extensions"]["fields"])
     assert named and named <= {"first", "last"}
 
 
 async def test_total_count_is_one_count_query_only_when_selected(
-    gql: GraphQLClient, alice: Account, bob: Account, services: Services, seven_books: list[str]
+    gql: GraphQLClient, owner: Account, services: Services, seven_books: list[str]
 ) -> None:
     # given someone else's books too
+    bob = await quick_account(services, "bob")
     await seed_books(services, user_pk(bob), stamps(4), "bob")
     # when a page is read without and with totalCount
     with count_statements(services.engine) as without:
-        await page(gql, REF_BOOKS, alice.token, first=2)
+        await page(gql, REF_BOOKS, owner.token, first=2)
     with count_statements(services.engine) as counted, StatementLog(services.engine) as log:
-        connection = await page(gql, REF_BOOKS_COUNTED, alice.token, first=2)
+        connection = await page(gql, REF_BOOKS_COUNTED, owner.token, first=2)
     # then the count covers all of the caller's rows, not the page, in exactly one more query
     assert connection["totalCount"] == 7
     assert not [s for s in without.statements if "count(" in s.lower()]

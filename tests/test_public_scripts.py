@@ -47,10 +47,10 @@ def numbered(*texts: str) -> list[dict]:
 
 
 async def test_create_numbers_scripts_from_one_in_the_given_order(
-    gql: GraphQLClient, admin: Account
+    gql: GraphQLClient, quick_admin: Account
 ) -> None:
     # given three scripts / when created
-    created = await create(gql, admin, scripts=["first", "second", "third"])
+    created = await create(gql, quick_admin, scripts=["first", "second", "third"])
     # then they are numbered 1..3 in the order given, and anyone reads the same thing back
     assert created["scripts"] == numbered("first", "second", "third")
     assert (created["name"], created["description"]) == ("Exam prep", "Before an exam")
@@ -59,23 +59,23 @@ async def test_create_numbers_scripts_from_one_in_the_given_order(
 
 
 async def test_anyone_reads_the_list_without_a_token(
-    gql: GraphQLClient, admin: Account, alice: Account
+    gql: GraphQLClient, quick_admin: Account, owner: Account
 ) -> None:
-    older = await create(gql, admin, name="older")
-    newer = await create(gql, admin, name="newer")
+    older = await create(gql, quick_admin, name="older")
+    newer = await create(gql, quick_admin, name="newer")
     # without a token, and with a user's token, the same newest-first list
-    for token in (None, alice.token):
+    for token in (None, owner.token):
         data = assert_no_errors(await gql(PUBLIC_SCRIPTS, token=token))
         assert [e["node"] for e in data["publicScripts"]["edges"]] == [newer, older]
 
 
 async def test_update_with_scripts_replaces_all_of_them(
-    gql: GraphQLClient, admin: Account, services: Services
+    gql: GraphQLClient, quick_admin: Account, services: Services
 ) -> None:
     # given a public script with three scripts
-    created = await create(gql, admin, scripts=["a", "b", "c"])
+    created = await create(gql, quick_admin, scripts=["a", "b", "c"])
     # when updated with two
-    body = await update(gql, admin, created["id"], scripts=["x", "y"])
+    body = await update(gql, quick_admin, created["id"], scripts=["x", "y"])
     updated = assert_no_errors(body)["updatePublicScript"]
     # then exactly those two remain, renumbered from 1; name and description are unchanged
     assert updated["scripts"] == numbered("x", "y")
@@ -84,9 +84,9 @@ async def test_update_with_scripts_replaces_all_of_them(
     assert await read(gql, created["id"]) == updated
 
 
-async def test_update_without_scripts_keeps_them(gql: GraphQLClient, admin: Account) -> None:
-    created = await create(gql, admin, scripts=["a", "b"])
-    body = await update(gql, admin, created["id"], name="Renamed")
+async def test_update_without_scripts_keeps_them(gql: GraphQLClient, quick_admin: Account) -> None:
+    created = await create(gql, quick_admin, scripts=["a", "b"])
+    body = await update(gql, quick_admin, created["id"], name="Renamed")
     updated = assert_no_errors(body)["updatePublicScript"]
     assert updated["name"] == "Renamed"
     assert updated["scripts"] == numbered("a", "b")
@@ -96,14 +96,14 @@ async def test_update_without_scripts_keeps_them(gql: GraphQLClient, admin: Acco
 
 
 async def test_delete_removes_the_script_and_its_scripts(
-    gql: GraphQLClient, admin: Account, services: Services
+    gql: GraphQLClient, quick_admin: Account, services: Services
 ) -> None:
-    created = await create(gql, admin)
-    body = await gql(DELETE_PUBLIC_SCRIPT, {"id": created["id"]}, token=admin.token)
+    created = await create(gql, quick_admin)
+    body = await gql(DELETE_PUBLIC_SCRIPT, {"id": created["id"]}, token=quick_admin.token)
     assert assert_no_errors(body)["deletePublicScript"] == created["id"]
     assert await read(gql, created["id"]) is None
     assert await count_rows(services, Script) == 0
-    again = await gql(DELETE_PUBLIC_SCRIPT, {"id": created["id"]}, token=admin.token)
+    again = await gql(DELETE_PUBLIC_SCRIPT, {"id": created["id"]}, token=quick_admin.token)
     assert_error_code(again, "NOT_FOUND")
 
 
@@ -119,9 +119,9 @@ async def test_delete_removes_the_script_and_its_scripts(
     ids=["short", "100", "101", "emoji-101", "korean-2000"],
 )
 async def test_description_summary(
-    gql: GraphQLClient, admin: Account, description: str, summary: str
+    gql: GraphQLClient, quick_admin: Account, description: str, summary: str
 ) -> None:
-    created = await create(gql, admin, description=description)
+    created = await create(gql, quick_admin, description=description)
     assert created["descriptionSummary"] == summary
     stored = await read(gql, created["id"])
     assert (stored["description"], stored["descriptionSummary"]) == (description, summary)
@@ -140,8 +140,10 @@ async def test_description_summary(
     ],
     ids=["name-1", "name-100", "desc-1", "desc-2000", "1-script", "10-scripts", "3000-each"],
 )
-async def test_limits_accept(gql: GraphQLClient, admin: Account, field: str, value: Any) -> None:
-    created = await create(gql, admin, **{field: value})
+async def test_limits_accept(
+    gql: GraphQLClient, quick_admin: Account, field: str, value: Any
+) -> None:
+    created = await create(gql, quick_admin, **{field: value})
     stored = await read(gql, created["id"])
     expected = numbered(*value) if field == "scripts" else value
     assert created[field] == expected
@@ -180,13 +182,15 @@ async def test_limits_accept(gql: GraphQLClient, admin: Account, field: str, val
     ],
 )
 async def test_limits_reject_on_create_and_update(
-    gql: GraphQLClient, admin: Account, services: Services, field: str, value: Any
+    gql: GraphQLClient, quick_admin: Account, services: Services, field: str, value: Any
 ) -> None:
     # given one public script
-    existing = await create(gql, admin)
+    existing = await create(gql, quick_admin)
     # when a bad value is sent on create and on update
-    created = await gql(CREATE_PUBLIC_SCRIPT, {"input": {**VALID, field: value}}, token=admin.token)
-    updated = await update(gql, admin, existing["id"], **{field: value})
+    created = await gql(
+        CREATE_PUBLIC_SCRIPT, {"input": {**VALID, field: value}}, token=quick_admin.token
+    )
+    updated = await update(gql, quick_admin, existing["id"], **{field: value})
     # then BAD_USER_INPUT names exactly that field, and nothing was written
     for body in (created, updated):
         error = assert_error_code(body, "BAD_USER_INPUT", field)
@@ -198,18 +202,18 @@ async def test_limits_reject_on_create_and_update(
 
 @pytest.mark.parametrize("field", ["name", "description", "scripts"])
 async def test_explicit_null_in_update_is_rejected(
-    gql: GraphQLClient, admin: Account, field: str
+    gql: GraphQLClient, quick_admin: Account, field: str
 ) -> None:
-    existing = await create(gql, admin)
-    body = await update(gql, admin, existing["id"], **{field: None})
+    existing = await create(gql, quick_admin)
+    body = await update(gql, quick_admin, existing["id"], **{field: None})
     assert_error_code(body, "BAD_USER_INPUT", field)
     assert await read(gql, existing["id"]) == existing
 
 
-async def test_korean_and_emoji_round_trip(gql: GraphQLClient, admin: Account) -> None:
+async def test_korean_and_emoji_round_trip(gql: GraphQLClient, quick_admin: Account) -> None:
     created = await create(
         gql,
-        admin,
+        quick_admin,
         name=f"이름 {KOREAN_EMOJI}",
         description=f"설명 {KOREAN_EMOJI}",
         scripts=[f"첫 번째 {KOREAN_EMOJI}", "두 번째 👩‍👩‍👧"],

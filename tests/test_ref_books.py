@@ -32,11 +32,11 @@ async def read_book(gql: GraphQLClient, account: Account, global_id: str) -> Any
     return assert_no_errors(await gql(REF_BOOK, {"id": global_id}, token=account.token))["refBook"]
 
 
-async def test_create_then_read_returns_the_same_book(gql: GraphQLClient, alice: Account) -> None:
+async def test_create_then_read_returns_the_same_book(gql: GraphQLClient, owner: Account) -> None:
     # given a new book
-    created = await create_book(gql, alice, "Knuth", "TAOCP")
+    created = await create_book(gql, owner, "Knuth", "TAOCP")
     # when it is read back
-    stored = await read_book(gql, alice, created["id"])
+    stored = await read_book(gql, owner, created["id"])
     # then the database kept every field, timestamps to the microsecond, as aware UTC
     assert stored == created
     assert created["author"] == "Knuth" and created["title"] == "TAOCP"
@@ -46,13 +46,13 @@ async def test_create_then_read_returns_the_same_book(gql: GraphQLClient, alice:
 
 
 async def test_update_changes_only_given_fields_and_updated_at(
-    gql: GraphQLClient, alice: Account
+    gql: GraphQLClient, owner: Account
 ) -> None:
     # given a book
-    created = await create_book(gql, alice, "Knuth", "TAOCP")
+    created = await create_book(gql, owner, "Knuth", "TAOCP")
     # when only the title changes
     body = await gql(
-        UPDATE_REF_BOOK, {"id": created["id"], "input": {"title": "Vol. 2"}}, token=alice.token
+        UPDATE_REF_BOOK, {"id": created["id"], "input": {"title": "Vol. 2"}}, token=owner.token
     )
     updated = assert_no_errors(body)["updateRefBook"]
     # then the author stays, updatedAt moves forward, createdAt does not
@@ -60,30 +60,30 @@ async def test_update_changes_only_given_fields_and_updated_at(
     assert updated["title"] == "Vol. 2"
     assert updated["createdAt"] == created["createdAt"]
     assert parse_time(updated["updatedAt"]) > parse_time(created["updatedAt"])
-    assert await read_book(gql, alice, created["id"]) == updated
+    assert await read_book(gql, owner, created["id"]) == updated
 
 
 async def test_update_with_empty_input_keeps_every_field(
-    gql: GraphQLClient, alice: Account
+    gql: GraphQLClient, owner: Account
 ) -> None:
-    created = await create_book(gql, alice, "Knuth", "TAOCP")
-    body = await gql(UPDATE_REF_BOOK, {"id": created["id"], "input": {}}, token=alice.token)
+    created = await create_book(gql, owner, "Knuth", "TAOCP")
+    body = await gql(UPDATE_REF_BOOK, {"id": created["id"], "input": {}}, token=owner.token)
     updated = assert_no_errors(body)["updateRefBook"]
     assert (updated["author"], updated["title"]) == ("Knuth", "TAOCP")
 
 
 async def test_delete_removes_the_book(
-    gql: GraphQLClient, alice: Account, services: Services
+    gql: GraphQLClient, owner: Account, services: Services
 ) -> None:
     # given a book
-    created = await create_book(gql, alice, "Knuth", "TAOCP")
+    created = await create_book(gql, owner, "Knuth", "TAOCP")
     # when deleted
-    body = await gql(DELETE_REF_BOOK, {"id": created["id"]}, token=alice.token)
+    body = await gql(DELETE_REF_BOOK, {"id": created["id"]}, token=owner.token)
     # then its id comes back, it reads as null, and a second delete finds nothing
     assert assert_no_errors(body)["deleteRefBook"] == created["id"]
-    assert await read_book(gql, alice, created["id"]) is None
+    assert await read_book(gql, owner, created["id"]) is None
     assert await count_rows(services, RefBook) == 0
-    again = await gql(DELETE_REF_BOOK, {"id": created["id"]}, token=alice.token)
+    again = await gql(DELETE_REF_BOOK, {"id": created["id"]}, token=owner.token)
     assert_error_code(again, "NOT_FOUND")
 
 
@@ -94,12 +94,12 @@ async def test_delete_removes_the_book(
 )
 @pytest.mark.parametrize("field", ["author", "title"])
 async def test_length_limits_accept(
-    gql: GraphQLClient, alice: Account, field: str, value: str
+    gql: GraphQLClient, owner: Account, field: str, value: str
 ) -> None:
     values = {"author": "A", "title": "T", field: value}
-    book = await create_book(gql, alice, values["author"], values["title"])
+    book = await create_book(gql, owner, values["author"], values["title"])
     assert book[field] == value
-    assert (await read_book(gql, alice, book["id"]))[field] == value
+    assert (await read_book(gql, owner, book["id"]))[field] == value
 
 
 @pytest.mark.parametrize(
@@ -109,27 +109,27 @@ async def test_length_limits_accept(
 )
 @pytest.mark.parametrize("field", ["author", "title"])
 async def test_length_limits_reject_on_create_and_update(
-    gql: GraphQLClient, alice: Account, services: Services, field: str, value: str
+    gql: GraphQLClient, owner: Account, services: Services, field: str, value: str
 ) -> None:
     # given one valid book
-    book = await create_book(gql, alice, "A", "T")
+    book = await create_book(gql, owner, "A", "T")
     # when a bad value is sent on create and on update
     values = {"author": "A", "title": "T", field: value}
-    created = await gql(CREATE_REF_BOOK, {"input": values}, token=alice.token)
+    created = await gql(CREATE_REF_BOOK, {"input": values}, token=owner.token)
     updated = await gql(
-        UPDATE_REF_BOOK, {"id": book["id"], "input": {field: value}}, token=alice.token
+        UPDATE_REF_BOOK, {"id": book["id"], "input": {field: value}}, token=owner.token
     )
     # then both are BAD_USER_INPUT naming only that field, and nothing changed
     for body in (created, updated):
         error = assert_error_code(body, "BAD_USER_INPUT", field)
         assert set(error["extensions"]["fields"]) == {field}
     assert await count_rows(services, RefBook) == 1
-    assert await read_book(gql, alice, book["id"]) == book
+    assert await read_book(gql, owner, book["id"]) == book
 
 
-async def test_every_bad_field_is_reported_at_once(gql: GraphQLClient, alice: Account) -> None:
+async def test_every_bad_field_is_reported_at_once(gql: GraphQLClient, owner: Account) -> None:
     body = await gql(
-        CREATE_REF_BOOK, {"input": {"author": "", "title": "y" * 101}}, token=alice.token
+        CREATE_REF_BOOK, {"input": {"author": "", "title": "y" * 101}}, token=owner.token
     )
     error = assert_error_code(body, "BAD_USER_INPUT")
     assert set(error["extensions"]["fields"]) == {"author", "title"}
@@ -137,27 +137,27 @@ async def test_every_bad_field_is_reported_at_once(gql: GraphQLClient, alice: Ac
 
 @pytest.mark.parametrize("field", ["author", "title"])
 async def test_explicit_null_in_update_is_rejected(
-    gql: GraphQLClient, alice: Account, field: str
+    gql: GraphQLClient, owner: Account, field: str
 ) -> None:
     # given a book
-    book = await create_book(gql, alice, "Knuth", "TAOCP")
+    book = await create_book(gql, owner, "Knuth", "TAOCP")
     # when a field that cannot be empty is set to null
-    body = await gql(UPDATE_REF_BOOK, {"id": book["id"], "input": {field: None}}, token=alice.token)
+    body = await gql(UPDATE_REF_BOOK, {"id": book["id"], "input": {field: None}}, token=owner.token)
     # then BAD_USER_INPUT on that field, and the book is unchanged
     assert_error_code(body, "BAD_USER_INPUT", field)
-    assert await read_book(gql, alice, book["id"]) == book
+    assert await read_book(gql, owner, book["id"]) == book
 
 
-async def test_korean_and_emoji_round_trip(gql: GraphQLClient, alice: Account) -> None:
+async def test_korean_and_emoji_round_trip(gql: GraphQLClient, owner: Account) -> None:
     # given Korean and emoji in both fields, on create and on update
-    book = await create_book(gql, alice, f"저자 {KOREAN_EMOJI}", f"제목 {KOREAN_EMOJI}")
+    book = await create_book(gql, owner, f"저자 {KOREAN_EMOJI}", f"제목 {KOREAN_EMOJI}")
     body = await gql(
         UPDATE_REF_BOOK,
         {"id": book["id"], "input": {"title": "🧪 새 제목 👩‍💻"}},
-        token=alice.token,
+        token=owner.token,
     )
     assert_no_errors(body)
     # then the stored text is exactly what was sent
-    stored = await read_book(gql, alice, book["id"])
+    stored = await read_book(gql, owner, book["id"])
     assert stored["author"] == f"저자 {KOREAN_EMOJI}"
     assert stored["title"] == "🧪 새 제목 👩‍💻"

@@ -19,6 +19,7 @@ from tests.data_api import (
     create_book,
     create_data,
     parse_time,
+    quick_account,
     seed_books,
     seed_datas,
     stamps,
@@ -29,7 +30,6 @@ from tests.utils import (
     GraphQLClient,
     assert_error_code,
     assert_no_errors,
-    sign_up_and_in,
 )
 
 SI_FIELDS = """
@@ -87,10 +87,10 @@ async def links(services: Services) -> list[tuple[str, int, int, int]]:
 
 
 async def test_create_with_the_minimal_input_uses_the_defaults(
-    gql: GraphQLClient, alice: Account
+    gql: GraphQLClient, owner: Account
 ) -> None:
     # given only the required fields / when created
-    info = await create(gql, alice)
+    info = await create(gql, owner)
     # then the defaults of the contract apply and the stored copy matches
     assert info["description"] == "No Description"
     assert info["onlyUseReferenceData"] is False
@@ -102,13 +102,13 @@ async def test_create_with_the_minimal_input_uses_the_defaults(
         3,
     )
     assert_utc_micros(info["createdAt"])
-    assert await read(gql, alice, info["id"]) == info
+    assert await read(gql, owner, info["id"]) == info
 
 
-async def test_null_in_a_create_input_means_the_default(gql: GraphQLClient, alice: Account) -> None:
+async def test_null_in_a_create_input_means_the_default(gql: GraphQLClient, owner: Account) -> None:
     info = await create(
         gql,
-        alice,
+        owner,
         description=None,
         onlyUseReferenceData=None,
         dataSequence=None,
@@ -131,10 +131,10 @@ async def test_null_in_a_create_input_means_the_default(gql: GraphQLClient, alic
         ("understandingLevel", 5),
     ],
 )
-async def test_limits_accept(gql: GraphQLClient, alice: Account, field: str, value: Any) -> None:
-    info = await create(gql, alice, **{field: value})
+async def test_limits_accept(gql: GraphQLClient, owner: Account, field: str, value: Any) -> None:
+    info = await create(gql, owner, **{field: value})
     assert info[field] == value
-    assert (await read(gql, alice, info["id"]))[field] == value
+    assert (await read(gql, owner, info["id"]))[field] == value
 
 
 @pytest.mark.parametrize(
@@ -151,19 +151,19 @@ async def test_limits_accept(gql: GraphQLClient, alice: Account, field: str, val
     ],
 )
 async def test_limits_reject_on_create_and_update(
-    gql: GraphQLClient, alice: Account, services: Services, field: str, value: Any
+    gql: GraphQLClient, owner: Account, services: Services, field: str, value: Any
 ) -> None:
     # given one SystemInfo
-    info = await create(gql, alice)
+    info = await create(gql, owner)
     # when a bad value is sent on create and on update
-    created = await gql(CREATE_SYSTEM_INFO, {"input": {**MINIMAL, field: value}}, token=alice.token)
-    updated = await update(gql, alice, info["id"], **{field: value})
+    created = await gql(CREATE_SYSTEM_INFO, {"input": {**MINIMAL, field: value}}, token=owner.token)
+    updated = await update(gql, owner, info["id"], **{field: value})
     # then BAD_USER_INPUT names exactly that field, and nothing was written
     for body in (created, updated):
         error = assert_error_code(body, "BAD_USER_INPUT", field)
         assert set(error["extensions"]["fields"]) == {field}
     assert await count_rows(services, SystemInfo) == 1
-    assert await read(gql, alice, info["id"]) == info
+    assert await read(gql, owner, info["id"]) == info
 
 
 @pytest.mark.parametrize(
@@ -180,30 +180,30 @@ async def test_limits_reject_on_create_and_update(
     ],
 )
 async def test_explicit_null_in_update_is_rejected(
-    gql: GraphQLClient, alice: Account, field: str
+    gql: GraphQLClient, owner: Account, field: str
 ) -> None:
     # given a SystemInfo linking a book
-    book = await create_book(gql, alice, "A", "T")
-    info = await create(gql, alice, refBookIds=[book["id"]])
+    book = await create_book(gql, owner, "A", "T")
+    info = await create(gql, owner, refBookIds=[book["id"]])
     # when a field is set to null
-    body = await update(gql, alice, info["id"], **{field: None})
+    body = await update(gql, owner, info["id"], **{field: None})
     # then BAD_USER_INPUT on that field by its GraphQL name, and nothing changed
     assert_error_code(body, "BAD_USER_INPUT", field)
-    assert await read(gql, alice, info["id"]) == info
+    assert await read(gql, owner, info["id"]) == info
 
 
 async def test_update_changes_given_fields_and_keeps_absent_ones(
-    gql: GraphQLClient, alice: Account
+    gql: GraphQLClient, owner: Account
 ) -> None:
     # given a SystemInfo with a book and a material
-    book = await create_book(gql, alice, "A", "T")
-    material = await create_data(gql, alice, "M", "C")
+    book = await create_book(gql, owner, "A", "T")
+    material = await create_data(gql, owner, "M", "C")
     info = await create(
-        gql, alice, description="mine", refBookIds=[book["id"]], refDataIds=[material["id"]]
+        gql, owner, description="mine", refBookIds=[book["id"]], refDataIds=[material["id"]]
     )
     # when some scalar fields change
     body = await update(
-        gql, alice, info["id"], language="KO", understandingLevel=5, dataSequence=True
+        gql, owner, info["id"], language="KO", understandingLevel=5, dataSequence=True
     )
     updated = assert_no_errors(body)["updateSystemInfo"]
     # then they changed, everything absent stayed (links included), createdAt too
@@ -212,50 +212,50 @@ async def test_update_changes_given_fields_and_keeps_absent_ones(
     assert {k: updated[k] for k in changed} == changed
     assert {k: updated[k] for k in unchanged} == {k: info[k] for k in unchanged}
     assert parse_time(updated["updatedAt"]) > parse_time(info["updatedAt"])
-    assert await read(gql, alice, info["id"]) == updated
+    assert await read(gql, owner, info["id"]) == updated
 
 
-async def test_korean_and_emoji_round_trip(gql: GraphQLClient, alice: Account) -> None:
-    info = await create(gql, alice, description=f"설명 {KOREAN_EMOJI}", major="물리학 ⚛️")
-    assert_no_errors(await update(gql, alice, info["id"], major="수학 🧮"))
-    stored = await read(gql, alice, info["id"])
+async def test_korean_and_emoji_round_trip(gql: GraphQLClient, owner: Account) -> None:
+    info = await create(gql, owner, description=f"설명 {KOREAN_EMOJI}", major="물리학 ⚛️")
+    assert_no_errors(await update(gql, owner, info["id"], major="수학 🧮"))
+    stored = await read(gql, owner, info["id"])
     assert stored["description"] == f"설명 {KOREAN_EMOJI}"
     assert stored["major"] == "수학 🧮"
 
 
 async def test_links_keep_the_given_order_and_updates_replace_them(
-    gql: GraphQLClient, alice: Account
+    gql: GraphQLClient, owner: Account
 ) -> None:
     # given three books and two materials
-    b1, b2, b3 = [await create_book(gql, alice, f"A{i}", f"B{i}") for i in (1, 2, 3)]
-    d1, d2 = [await create_data(gql, alice, f"D{i}", f"C{i}") for i in (1, 2)]
+    b1, b2, b3 = [await create_book(gql, owner, f"A{i}", f"B{i}") for i in (1, 2, 3)]
+    d1, d2 = [await create_data(gql, owner, f"D{i}", f"C{i}") for i in (1, 2)]
     # when linked in an order that is neither creation nor id order
     info = await create(
-        gql, alice, refBookIds=[b3["id"], b1["id"], b2["id"]], refDataIds=[d2["id"], d1["id"]]
+        gql, owner, refBookIds=[b3["id"], b1["id"], b2["id"]], refDataIds=[d2["id"], d1["id"]]
     )
     # then that order is kept
     assert ids(info["refBooks"]) == [b3["id"], b1["id"], b2["id"]]
     assert ids(info["refDatas"]) == [d2["id"], d1["id"]]
     assert [d["content"] for d in info["refDatas"]] == ["C2", "C1"]
     # when the books are replaced
-    body = await update(gql, alice, info["id"], refBookIds=[b2["id"], b3["id"]])
+    body = await update(gql, owner, info["id"], refBookIds=[b2["id"], b3["id"]])
     updated = assert_no_errors(body)["updateSystemInfo"]
     # then exactly the new list, in its order; the materials were not touched
     assert ids(updated["refBooks"]) == [b2["id"], b3["id"]]
     assert ids(updated["refDatas"]) == [d2["id"], d1["id"]]
-    stored = await read(gql, alice, info["id"])
+    stored = await read(gql, owner, info["id"])
     assert ids(stored["refBooks"]) == [b2["id"], b3["id"]]
     # when both lists are emptied
-    assert_no_errors(await update(gql, alice, info["id"], refBookIds=[], refDataIds=[]))
-    stored = await read(gql, alice, info["id"])
+    assert_no_errors(await update(gql, owner, info["id"], refBookIds=[], refDataIds=[]))
+    stored = await read(gql, owner, info["id"])
     assert (stored["refBooks"], stored["refDatas"]) == ([], [])
 
 
 async def test_fifty_links_are_accepted(
-    gql: GraphQLClient, alice: Account, services: Services
+    gql: GraphQLClient, owner: Account, services: Services
 ) -> None:
-    books = await seed_books(services, user_pk(alice), stamps(50))
-    info = await create(gql, alice, refBookIds=list(reversed(books)))
+    books = await seed_books(services, user_pk(owner), stamps(50))
+    info = await create(gql, owner, refBookIds=list(reversed(books)))
     assert ids(info["refBooks"]) == list(reversed(books))
 
 
@@ -280,7 +280,7 @@ async def _bad_ids(
     if case == "duplicate":
         return [own[0], own[1], own[0]]
     if case == "other-user":
-        bob = await sign_up_and_in(gql, "bob")
+        bob = await quick_account(services, "bob")
         return [own[0], (await seed(services, user_pk(bob), stamps(1), "bob"))[0]]
     assert case == "fifty-one"
     return own[:1] + await seed(services, user_pk(owner), stamps(50), "extra")
@@ -289,38 +289,38 @@ async def _bad_ids(
 @pytest.mark.parametrize("field", list(LINK_FIELDS))
 @pytest.mark.parametrize("case", BAD_ID_CASES)
 async def test_bad_link_ids_change_nothing(
-    gql: GraphQLClient, alice: Account, services: Services, case: str, field: str
+    gql: GraphQLClient, owner: Account, services: Services, case: str, field: str
 ) -> None:
     # given a SystemInfo linked to two books and two materials
-    books = await seed_books(services, user_pk(alice), stamps(3))
-    datas = await seed_datas(services, user_pk(alice), stamps(3))
-    info = await create(gql, alice, refBookIds=books[:2], refDataIds=datas[:2])
+    books = await seed_books(services, user_pk(owner), stamps(3))
+    datas = await seed_datas(services, user_pk(owner), stamps(3))
+    info = await create(gql, owner, refBookIds=books[:2], refDataIds=datas[:2])
     own = books if field == "refBookIds" else datas
-    bad = await _bad_ids(case, field, gql, services, alice, own)
+    bad = await _bad_ids(case, field, gql, services, owner, own)
     before = (await count_rows(services, SystemInfo), await links(services))
     # when a create and an update carry a bad id list (the update also changes major)
-    created = await gql(CREATE_SYSTEM_INFO, {"input": {**MINIMAL, field: bad}}, token=alice.token)
-    updated = await update(gql, alice, info["id"], major="Changed", **{field: bad})
+    created = await gql(CREATE_SYSTEM_INFO, {"input": {**MINIMAL, field: bad}}, token=owner.token)
+    updated = await update(gql, owner, info["id"], major="Changed", **{field: bad})
     # then both are BAD_USER_INPUT on that field, and no row or link changed
     for body in (created, updated):
         error = assert_error_code(body, "BAD_USER_INPUT", field)
         assert set(error["extensions"]["fields"]) == {field}
     assert (await count_rows(services, SystemInfo), await links(services)) == before
-    assert await read(gql, alice, info["id"]) == info
+    assert await read(gql, owner, info["id"]) == info
 
 
 async def test_bad_ref_data_ids_roll_back_valid_book_links(
-    gql: GraphQLClient, alice: Account, services: Services
+    gql: GraphQLClient, owner: Account, services: Services
 ) -> None:
     # given a SystemInfo linking book 1 and material 1
-    b1, b2 = [await create_book(gql, alice, f"A{i}", f"T{i}") for i in (1, 2)]
-    d1 = await create_data(gql, alice, "D1", "C1")
-    info = await create(gql, alice, refBookIds=[b1["id"]], refDataIds=[d1["id"]])
+    b1, b2 = [await create_book(gql, owner, f"A{i}", f"T{i}") for i in (1, 2)]
+    d1 = await create_data(gql, owner, "D1", "C1")
+    info = await create(gql, owner, refBookIds=[b1["id"]], refDataIds=[d1["id"]])
     before = await links(services)
     # when the books are validly replaced but a material id is unknown, in one update
     body = await update(
         gql,
-        alice,
+        owner,
         info["id"],
         refBookIds=[b2["id"]],
         refDataIds=[d1["id"], to_global_id(REF_DATA, 10**12)],
@@ -328,45 +328,45 @@ async def test_bad_ref_data_ids_roll_back_valid_book_links(
     # then it is BAD_USER_INPUT on refDataIds and the book links were not replaced either
     assert_error_code(body, "BAD_USER_INPUT", "refDataIds")
     assert await links(services) == before
-    assert await read(gql, alice, info["id"]) == info
+    assert await read(gql, owner, info["id"]) == info
 
 
-async def test_deleting_a_linked_book_unlinks_it(gql: GraphQLClient, alice: Account) -> None:
+async def test_deleting_a_linked_book_unlinks_it(gql: GraphQLClient, owner: Account) -> None:
     # given a SystemInfo linking three books
-    b1, b2, b3 = [await create_book(gql, alice, f"A{i}", f"T{i}") for i in (1, 2, 3)]
-    info = await create(gql, alice, refBookIds=[b1["id"], b2["id"], b3["id"]])
+    b1, b2, b3 = [await create_book(gql, owner, f"A{i}", f"T{i}") for i in (1, 2, 3)]
+    info = await create(gql, owner, refBookIds=[b1["id"], b2["id"], b3["id"]])
     # when the middle one is deleted
-    assert_no_errors(await gql(DELETE_REF_BOOK, {"id": b2["id"]}, token=alice.token))
+    assert_no_errors(await gql(DELETE_REF_BOOK, {"id": b2["id"]}, token=owner.token))
     # then the others remain, in order
-    assert ids((await read(gql, alice, info["id"]))["refBooks"]) == [b1["id"], b3["id"]]
+    assert ids((await read(gql, owner, info["id"]))["refBooks"]) == [b1["id"], b3["id"]]
 
 
 async def test_delete_removes_the_system_info_and_its_links_only(
-    gql: GraphQLClient, alice: Account, services: Services
+    gql: GraphQLClient, owner: Account, services: Services
 ) -> None:
-    book = await create_book(gql, alice, "A", "T")
-    info = await create(gql, alice, refBookIds=[book["id"]])
-    body = await gql(DELETE_SYSTEM_INFO, {"id": info["id"]}, token=alice.token)
+    book = await create_book(gql, owner, "A", "T")
+    info = await create(gql, owner, refBookIds=[book["id"]])
+    body = await gql(DELETE_SYSTEM_INFO, {"id": info["id"]}, token=owner.token)
     assert assert_no_errors(body)["deleteSystemInfo"] == info["id"]
-    assert await read(gql, alice, info["id"]) is None
+    assert await read(gql, owner, info["id"]) is None
     assert await links(services) == []
     # the book itself stays
     assert await count_rows(services, RefBook) == 1
-    again = await gql(DELETE_SYSTEM_INFO, {"id": info["id"]}, token=alice.token)
+    again = await gql(DELETE_SYSTEM_INFO, {"id": info["id"]}, token=owner.token)
     assert_error_code(again, "NOT_FOUND")
 
 
 async def test_generated_dialogue_renders_the_stored_data(
-    gql: GraphQLClient, alice: Account
+    gql: GraphQLClient, owner: Account
 ) -> None:
     # given a SystemInfo with books and materials (one with triple quotes) and both flags
-    b1 = await create_book(gql, alice, "김철수", "자료구조 📚")
-    b2 = await create_book(gql, alice, "Knuth", "TAOCP")
-    d1 = await create_data(gql, alice, "Quotes", 'say """hi"""')
-    d2 = await create_data(gql, alice, "강의 🎓", "내용")
+    b1 = await create_book(gql, owner, "김철수", "자료구조 📚")
+    b2 = await create_book(gql, owner, "Knuth", "TAOCP")
+    d1 = await create_data(gql, owner, "Quotes", 'say """hi"""')
+    d2 = await create_data(gql, owner, "강의 🎓", "내용")
     info = await create(
         gql,
-        alice,
+        owner,
         language="KO",
         major="컴퓨터공학",
         understandingLevel=5,
@@ -376,7 +376,7 @@ async def test_generated_dialogue_renders_the_stored_data(
         refDataIds=[d2["id"], d1["id"]],
     )
     # when read back
-    stored = await read(gql, alice, info["id"])
+    stored = await read(gql, owner, info["id"])
     # then the dialogue is the pure function of what was stored, on create and on read
     expected = render_dialogue(
         major="컴퓨터공학",
