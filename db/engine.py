@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -13,6 +15,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.log import InstanceLogger
 
 from settings import Settings
 
@@ -44,8 +47,11 @@ def create_engine(settings: Settings) -> AsyncEngine:
     engine = create_async_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
-    elif settings.db_galera_sync_wait:
-        event.listen(engine.sync_engine, "connect", _galera_sync_wait(settings.db_galera_sync_wait))
+    else:
+        _quiet_disconnects_on_return(engine.sync_engine.pool.logger)
+        if settings.db_galera_sync_wait:
+            listener = _galera_sync_wait(settings.db_galera_sync_wait)
+            event.listen(engine.sync_engine, "connect", listener)
     return engine
 
 
@@ -75,6 +81,39 @@ def _galera_sync_wait(level: int) -> Callable[[Any, Any], None]:
             cursor.close()
 
     return on_connect
+
+
+# Client-side codes of a connection the server dropped: can't connect, gone away, lost.
+_DISCONNECT_CODES = {2003, 2006, 2013, 2055}
+
+
+class _DisconnectOnReturn(logging.Filter):
+    """A pooled connection whose server died fails its rollback when it goes back to the pool,
+    and the pool logs that at ERROR with a traceback. When a cluster node goes away that is
+    expected (the pool drops the connection; the request already answered
+    SERVICE_UNAVAILABLE): keep it to one WARNING line so tracebacks in the log mean bugs."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        if error is not None and _is_disconnect(error):
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
+            record.msg = f"{record.getMessage()}: {error!r}"
+            record.args = None
+            record.exc_info, record.exc_text = None, None
+        return True
+
+
+def _is_disconnect(error: BaseException) -> bool:
+    if isinstance(error, (ConnectionError, asyncio.IncompleteReadError)):
+        return True
+    args: tuple[Any, ...] = tuple(getattr(error, "args", ()))
+    return bool(args) and args[0] in _DISCONNECT_CODES
+
+
+def _quiet_disconnects_on_return(pool_logger: logging.Logger | InstanceLogger) -> None:
+    logger = pool_logger.logger if isinstance(pool_logger, InstanceLogger) else pool_logger
+    if not any(isinstance(f, _DisconnectOnReturn) for f in logger.filters):
+        logger.addFilter(_DisconnectOnReturn())
 
 
 def create_session_factory(engine: AsyncEngine) -> SessionFactory:

@@ -10,9 +10,9 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
 
 import pytest
 
@@ -33,7 +33,7 @@ from tests.utils import GraphQLClient
 
 
 @pytest.fixture(scope="session")
-def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
+def cluster() -> Iterator[Cluster]:
     already_up = subprocess.run(["bash", str(ROOT / "tests/cluster/galera.sh"), "status"],
                                 capture_output=True).returncode == 0  # fmt: skip
     started = galera("start")
@@ -46,7 +46,9 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
         timeout=120,
     )  # fmt: skip
     assert migrated.returncode == 0, migrated.stderr
-    logs: Path = tmp_path_factory.mktemp("cluster-logs")
+    # Kept after the run (in the ignored .tmp/) to read what the services logged.
+    logs = ROOT / ".tmp" / "cluster-logs" / time.strftime("%Y%m%d-%H%M%S")
+    logs.mkdir(parents=True, exist_ok=True)
     services = {
         name: Service(name, port, database, logs / f"{name}.log")
         for name, port in (

@@ -105,6 +105,12 @@ launch() { # launch N [extra mariadbd args...]
   setsid /usr/sbin/mariadbd --defaults-file="$d/my.cnf" "$@" >>"$d/stdout.log" 2>&1 </dev/null &
   pid=$!
   echo "$pid" >"$(pid_file "$n")"
+  # Until the forked shell has exec'd, /proc names it bash, not mariadbd.
+  local i
+  for ((i = 0; i < 100; i++)); do
+    [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = mariadbd ] && return 0
+    sleep 0.02
+  done
 }
 
 node_state() { # the node's wsrep_local_state_comment, or nothing
@@ -161,6 +167,11 @@ start_proxy() {
   haproxy -c -q -f "$BASE/haproxy.cfg"
   setsid haproxy -db -f "$BASE/haproxy.cfg" >>"$BASE/haproxy.log" 2>&1 </dev/null &
   echo $! >"$BASE/haproxy.pid.own"
+  local i
+  for ((i = 0; i < 100; i++)); do
+    proxy_alive && return 0
+    sleep 0.02
+  done
 }
 
 wait_proxy() {
