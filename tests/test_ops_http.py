@@ -103,11 +103,13 @@ async def test_readyz_is_503_when_the_database_is_unreachable(settings: Settings
     # given a database URL whose server does not answer
     down = settings.model_copy(update={"database_url": "mysql+aiomysql://root@127.0.0.1:1/nothing"})
     async with serving(down) as client:
+        # when readiness and liveness are asked
         response = await client.get("/readyz")
-        # then not ready; /healthz still says the process is alive
         alive = await client.get("/healthz")
+    # then the replica is not ready, though its process is alive
     assert response.status_code == 503
     assert response.json()["status"] == "unavailable"
+    assert response.json()["database"] != "ok"
     assert alive.status_code == 200
 
 
