@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint typecheck pytest pytest-sqlite pytest-mysql mariadb migrate schema clean bench
+.PHONY: install run test lint typecheck pytest pytest-sqlite pytest-mysql mariadb migrate schema clean bench test-cluster
 
 install: $(STAMP)
 
@@ -44,7 +44,15 @@ pytest-mysql: install mariadb
 
 pytest: pytest-sqlite pytest-mysql
 
-test: lint typecheck pytest clients-test
+# The Galera cluster tests (tests/cluster): 3 MariaDB nodes and HAProxy on loopback, started
+# fresh (galera.sh installs galera-4, rsync, haproxy when missing) and stopped afterwards.
+# A cluster that does not come up fails the run. About a minute, so `make test` includes it;
+# the lock keeps two runs on one machine from sharing (and stopping) one cluster.
+test-cluster: install
+	flock /tmp/gpts-galera.lock bash -c \
+	  '$(BIN)/pytest -m cluster tests/cluster -q; rc=$$?; bash tests/cluster/galera.sh stop; exit $$rc'
+
+test: lint typecheck pytest clients-test test-cluster
 
 # Seeds SQLite and a throwaway MariaDB database, serves the app with gunicorn, drives it,
 # writes bench/results/latest.{md,json} (see README "Performance"). BENCH_ARGS to narrow it.
