@@ -14,6 +14,8 @@ ErrorCodeEnum = strawberry.enum(
     ErrorCode,
     name="ErrorCode",
     description=(
-        "Every value a GraphQL error may carry in `extensions.code` (no field returns this type)."
+        "Every `extensions.code` of a GraphQL error (an HTTP 200 answer). No field returns this "
+        "type. Requests refused before GraphQL runs (HTTP 400/405/413) carry BAD_REQUEST, "
+        "METHOD_NOT_ALLOWED or PAYLOAD_TOO_LARGE instead."
     ),
 )
