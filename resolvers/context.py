@@ -84,6 +84,10 @@ class Context:
     def sessions(self) -> SessionFactory:
         return self.services.sessions
 
+    def forget_loaded(self) -> None:
+        """After a write, what the loaders cached may be stale: later fields load afresh."""
+        self.loaders = Loaders.create(self.reads)
+
     async def caller(self) -> User | None:
         """The user of a valid, unrevoked access token, else None (never raises for a bad token)."""
         if self._caller is _UNRESOLVED:

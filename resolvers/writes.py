@@ -20,8 +20,11 @@ async def write(ctx: Context, work: Callable[[AsyncSession], Awaitable[T]]) -> T
     # One connection per request at a time, and reads after the write see it.
     await ctx.reads.end()
     try:
-        return await run_in_transaction(
+        result = await run_in_transaction(
             ctx.sessions, work, retries=ctx.services.settings.db_deadlock_retries
         )
     except TransactionRetriesExhausted as error:
         raise service_unavailable() from error
+    # A later mutation of the same document must not see links or texts cached before it.
+    ctx.forget_loaded()
+    return result

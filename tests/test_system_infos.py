@@ -390,3 +390,42 @@ async def test_generated_dialogue_renders_the_stored_data(
     assert stored["generatedDialogue"] == expected
     assert info["generatedDialogue"] == expected
     assert len(expected) == 11
+
+
+RELINK_TWICE = """
+mutation RelinkTwice($id: ID!, $first: [ID!], $then: [ID!], $book: ID!, $material: ID!) {
+  before: updateSystemInfo(id: $id, input: {refBookIds: $first, refDataIds: [$material]}) {
+    refBooks { title } refDatas { content } generatedDialogue
+  }
+  book: updateRefBook(id: $book, input: {title: "Renamed"}) { title }
+  material: updateRefData(id: $material, input: {content: "New content"}) { content }
+  after: updateSystemInfo(id: $id, input: {refBookIds: $then}) {
+    refBooks { title } refDatas { content } generatedDialogue
+  }
+}
+"""
+
+
+async def test_a_later_mutation_in_the_same_document_sees_earlier_writes(
+    gql: GraphQLClient, owner: Account
+) -> None:
+    # given a SystemInfo, two books and a material
+    b1 = await create_book(gql, owner, "A", "One")
+    b2 = await create_book(gql, owner, "B", "Two")
+    material = await create_data(gql, owner, "M", "Old content")
+    info = await create(gql, owner)
+    # when one document links, renames, rewrites and relinks, reading links after each step
+    variables = {
+        "id": info["id"],
+        "first": [b1["id"]],
+        "then": [b1["id"], b2["id"]],
+        "book": b1["id"],
+        "material": material["id"],
+    }
+    data = assert_no_errors(await gql(RELINK_TWICE, variables, token=owner.token))
+    # then the last step reads what the earlier steps wrote, not what the first one cached
+    assert data["before"]["refBooks"] == [{"title": "One"}]
+    assert data["after"]["refBooks"] == [{"title": "Renamed"}, {"title": "Two"}]
+    assert data["after"]["refDatas"] == [{"content": "New content"}]
+    assert "'A - Renamed'" in data["after"]["generatedDialogue"]
+    assert '"""Title: M\nContent: New content"""' in data["after"]["generatedDialogue"]
