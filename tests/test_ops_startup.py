@@ -28,6 +28,7 @@ pytestmark = pytest.mark.skipif(
 
 
 def production_env(**values: str) -> dict[str, str]:
+    """Production settings; every one a case relies on is set, so a `.env` cannot fill it in."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SECRET_", "DATABASE_"))}
     env.update(PATH=f"{BIN}{os.pathsep}{env.get('PATH', '')}", APP_ENV="production", REDIS_URL="")
     env.update(values)
@@ -57,7 +58,7 @@ async def test_every_way_of_starting_refuses_bad_production_settings() -> None:
     # given production settings with a short secret, a missing one, an SQLite database,
     # and a pool size that is not a number
     short_secret = production_env(SECRET_KEY="too-short", DATABASE_URL=MYSQL_URL)
-    no_secret = production_env(DATABASE_URL=MYSQL_URL)
+    no_secret = production_env(SECRET_KEY="", DATABASE_URL=MYSQL_URL)
     sqlite = production_env(SECRET_KEY=LONG_SECRET, DATABASE_URL="sqlite+aiosqlite:///x.db")
     bad_pool = production_env(SECRET_KEY=LONG_SECRET, DATABASE_URL=MYSQL_URL, DB_POOL_SIZE="many")
     uvicorn = [str(BIN / "uvicorn"), "main:app", "--loop", "asyncio", "--port", "0"]
