@@ -161,3 +161,10 @@ async def test_korean_and_emoji_round_trip(gql: GraphQLClient, owner: Account) -
     stored = await read_book(gql, owner, book["id"])
     assert stored["author"] == f"저자 {KOREAN_EMOJI}"
     assert stored["title"] == "🧪 새 제목 👩‍💻"
+
+
+async def test_text_is_stored_exactly_as_given(gql: GraphQLClient, owner: Account) -> None:
+    # given surrounding spaces, a tab and a newline (valid: not blank) / then nothing is trimmed
+    book = await create_book(gql, owner, "  padded  ", "tab\tand\nnewline ")
+    stored = await read_book(gql, owner, book["id"])
+    assert (stored["author"], stored["title"]) == ("  padded  ", "tab\tand\nnewline ")
