@@ -29,6 +29,7 @@ class Server:
     process: subprocess.Popen[bytes]
     port: int
     log: Path
+    workers: int = 1
 
     @property
     def url(self) -> str:
@@ -36,6 +37,24 @@ class Server:
 
     def output(self) -> str:
         return self.log.read_text(errors="replace")
+
+    def wait_ready(self, within: float = 60) -> None:
+        """Until /healthz answers and every worker has reported its startup."""
+        deadline = time.monotonic() + within
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(
+                    f"uvicorn exited with {self.process.returncode}:\n{self.output()}"
+                )
+            try:
+                if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
+                    _await_workers(self, self.workers, deadline)
+                    return
+            except httpx.TransportError:
+                pass
+            time.sleep(0.1)
+        self.stop()
+        raise RuntimeError(f"uvicorn did not answer within {within} s:\n{self.output()}")
 
     def stop(self) -> None:
         if self.process.poll() is None:
@@ -52,8 +71,9 @@ def start_server(
     log_dir: Path,
     env: Mapping[str, str | int | float] | None = None,
     workers: int = 1,
+    wait: bool = True,
 ) -> Server:
-    """`uvicorn main:app` on a free loopback port; returns once /healthz answers.
+    """`uvicorn main:app` on a free loopback port; with `wait`, returns once it answers.
 
     Settings come from the environment given here, so a developer's `.env` cannot point
     the process elsewhere.
@@ -82,20 +102,10 @@ def start_server(
             stdout=out,
             stderr=subprocess.STDOUT,
         )
-    server = Server(process, port, log)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"uvicorn exited with {process.returncode}:\n{server.output()}")
-        try:
-            if httpx.get(f"{server.url}/healthz", timeout=1).status_code == 200:
-                _await_workers(server, workers, deadline)
-                return server
-        except httpx.TransportError:
-            pass
-        time.sleep(0.1)
-    server.stop()
-    raise RuntimeError(f"uvicorn did not answer within 60 s:\n{server.output()}")
+    server = Server(process, port, log, workers)
+    if wait:
+        server.wait_ready()
+    return server
 
 
 def _await_workers(server: Server, workers: int, deadline: float) -> None:

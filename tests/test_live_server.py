@@ -48,8 +48,11 @@ def servers(migrated_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iter
     }
     started: list[Server] = []
     try:
+        # Started together, so their imports and startups overlap.
         for _ in range(2):
-            started.append(start_server(migrated_url, log_dir, env))
+            started.append(start_server(migrated_url, log_dir, env, wait=False))
+        for server in started:
+            server.wait_ready()
         yield started
     finally:
         for server in started:
