@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint typecheck pytest pytest-sqlite pytest-mysql mariadb migrate schema clean bench test-cluster
+.PHONY: install run test lint typecheck pytest pytest-sqlite pytest-mysql mariadb redis migrate schema clean bench test-cluster
 
 install: $(STAMP)
 
@@ -36,10 +36,13 @@ typecheck: install
 mariadb:
 	./scripts/ensure-mariadb.sh
 
-pytest-sqlite: install
+redis:
+	./scripts/ensure-redis.sh
+
+pytest-sqlite: install redis
 	TEST_DATABASE=sqlite $(BIN)/pytest -q
 
-pytest-mysql: install mariadb
+pytest-mysql: install mariadb redis
 	TEST_DATABASE=mysql $(BIN)/pytest -q
 
 pytest: pytest-sqlite pytest-mysql
