@@ -127,16 +127,21 @@ async def test_forward_walk_covers_every_row_once_newest_first(
 async def test_page_that_ends_on_the_last_row_has_no_next_page(
     gql: GraphQLClient, owner: Account, seven_books: list[str]
 ) -> None:
-    pages = await walk_forward(gql, REF_BOOKS, 7, owner.token)
-    assert pages == [(seven_books, (False, False))]
+    # given seven rows / when a page holds exactly all of them / then nothing follows it
+    whole = await page(gql, REF_BOOKS, owner.token, first=7)
+    assert (node_ids(whole), flags(whole)) == (seven_books, (False, False))
+    # a page one short has a next page, which holds the last row and nothing after it
     one_short = await page(gql, REF_BOOKS, owner.token, first=6)
     assert flags(one_short) == (False, True)
-    # and the page after the last row is empty, with nothing after it
-    after_last = await page(gql, REF_BOOKS, owner.token, first=3, after=one_short_end(one_short))
-    assert (node_ids(after_last), flags(after_last)) == (seven_books[6:], (True, False))
+    rest = await page(gql, REF_BOOKS, owner.token, first=3, after=end_cursor(one_short))
+    assert (node_ids(rest), flags(rest)) == (seven_books[6:], (True, False))
+    # and past the last row: no edges, no cursors, rows before it
+    past = await page(gql, REF_BOOKS, owner.token, first=3, after=end_cursor(whole))
+    assert (past["edges"], flags(past)) == ([], (True, False))
+    assert past["pageInfo"]["startCursor"] is None
 
 
-def one_short_end(connection: dict[str, Any]) -> str:
+def end_cursor(connection: dict[str, Any]) -> str:
     return str(connection["pageInfo"]["endCursor"])
 
 
@@ -176,12 +181,12 @@ async def test_cursors_survive_rows_inserted_before_them(
 ) -> None:
     # given the first page and the second page read through its end cursor
     first = await page(gql, REF_BOOKS, owner.token, first=3)
-    second = await page(gql, REF_BOOKS, owner.token, first=3, after=one_short_end(first))
+    second = await page(gql, REF_BOOKS, owner.token, first=3, after=end_cursor(first))
     # when new (newer) rows are inserted before it
     for i in range(3):
         await create_book(gql, owner, "New", f"new-{i}")
     # then the second page read again through the old cursor is the same page
-    again = await page(gql, REF_BOOKS, owner.token, first=3, after=one_short_end(first))
+    again = await page(gql, REF_BOOKS, owner.token, first=3, after=end_cursor(first))
     assert node_ids(again) == node_ids(second) == seven_books[3:6]
     assert [e["cursor"] for e in again["edges"]] == [e["cursor"] for e in second["edges"]]
 
