@@ -1,0 +1,179 @@
+"""Throughput through the Galera cluster (HAProxy) against the single MariaDB on 3306.
+
+    python -m bench.cluster_bench [--duration 5] [--concurrency 8]
+
+The same served app (bench.server: gunicorn, the deployment config, 2 workers) on each
+database, driven by the same load generator (bench.load, its own process) for
+`refBooks(first: 6)` and `createRefBook`. On the cluster it runs twice: with the service's
+causal reads (DB_GALERA_SYNC_WAIT=1, the default) and without them, to show their price.
+Starts the cluster with tests/cluster/galera.sh when it is down, and then stops it again.
+Prints a markdown table and writes bench/results/cluster.json. No target: a ratio to read.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import subprocess
+import sys
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pymysql
+
+from bench.ops import CREATE_REF_BOOK, REF_BOOKS
+from bench.server import Server
+from db.migrate import upgrade
+
+ROOT = Path(__file__).resolve().parent.parent
+GALERA = ROOT / "tests" / "cluster" / "galera.sh"
+SECRET = "cluster-bench-secret-key-long-enough-0123456789"
+PASSWORD = "bench-password-1"
+BOOKS = 60
+
+
+@dataclass(frozen=True)
+class Target:
+    name: str
+    port: int  # where the service connects: the single server, or HAProxy
+    admin_port: int  # where databases are created and dropped
+    sync_wait: int = 1
+
+
+TARGETS = [
+    Target("single MariaDB", 3306, 3306),
+    Target("Galera via HAProxy", 13300, 13306),
+    Target("Galera via HAProxy, no causal reads", 13300, 13306, sync_wait=0),
+]
+
+
+def _sql(port: int, statement: str) -> None:
+    conn = pymysql.connect(host="127.0.0.1", port=port, user="root", autocommit=True)
+    try:
+        with conn.cursor() as cur:
+            cur.execute(statement)
+    finally:
+        conn.close()
+
+
+def _url(port: int, database: str) -> str:
+    return f"mysql+aiomysql://root@127.0.0.1:{port}/{database}?charset=utf8mb4"
+
+
+async def _seed(base_url: str, username: str) -> str:
+    """An account with BOOKS books; returns its access token."""
+    async with httpx.AsyncClient(base_url=base_url, timeout=30) as http:
+        account = {"username": username, "email": f"{username}@example.com", "password": PASSWORD}
+        sign_up = "mutation($i: SignUpInput!) { signUp(input: $i) { id } }"
+        sign_in = "mutation($i: SignInInput!) { signIn(input: $i) { accessToken } }"
+        answer = await http.post("/graphql", json={"query": sign_up, "variables": {"i": account}})
+        assert "errors" not in answer.json(), answer.text
+        credentials = {"username": username, "password": PASSWORD}
+        answer = await http.post(
+            "/graphql", json={"query": sign_in, "variables": {"i": credentials}}
+        )
+        token: str = answer.json()["data"]["signIn"]["accessToken"]
+        headers = {"authorization": f"Bearer {token}"}
+        for i in range(BOOKS):
+            book = {"input": {"author": "Seed", "title": f"Book {i}"}}
+            answer = await http.post(
+                "/graphql", json={"query": CREATE_REF_BOOK, "variables": book}, headers=headers
+            )
+            assert "errors" not in answer.json(), answer.text
+        return token
+
+
+def _drive(server: Server, token: str, body: dict[str, Any], args: argparse.Namespace) -> dict:
+    spec = {
+        "host": "127.0.0.1",
+        "port": server.port,
+        "method": "POST",
+        "path": "/graphql",
+        "headers": {"content-type": "application/json", "authorization": f"Bearer {token}"},
+        "body": json.dumps(body),
+        "concurrency": args.concurrency,
+        "warmup": 1.0,
+        "duration": args.duration,
+        "max_requests": 100_000,
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.load"], input=json.dumps(spec), capture_output=True,
+        text=True, cwd=ROOT, timeout=args.duration + 60, check=True,
+    )  # fmt: skip
+    result: dict[str, Any] = json.loads(done.stdout)
+    return result
+
+
+def _measure(target: Target, args: argparse.Namespace, logs: Path) -> dict[str, dict]:
+    database = f"h7bench_{uuid.uuid4().hex[:8]}"
+    _sql(target.admin_port, f"CREATE DATABASE `{database}` CHARACTER SET utf8mb4")
+    server = Server(
+        "main:app",
+        {
+            "DATABASE_URL": _url(target.port, database),
+            "SECRET_KEY": SECRET,
+            "APP_ENV": "production",
+            "REDIS_URL": "",
+            "LOG_LEVEL": "WARNING",
+            "DB_GALERA_SYNC_WAIT": str(target.sync_wait),
+        },
+    )
+    try:
+        asyncio.run(upgrade(_url(target.port, database)))
+        server.start(logs / f"{database}.log", "/healthz")
+        token = asyncio.run(_seed(server.base_url, "bench_cluster"))
+        read = {"query": REF_BOOKS, "variables": {"first": 6}}
+        write = {"query": CREATE_REF_BOOK, "variables": {"input": {"author": "A", "title": "T"}}}
+        return {
+            "refBooks(first: 6)": _drive(server, token, read, args),
+            "createRefBook": _drive(server, token, write, args),
+        }
+    finally:
+        server.stop()
+        _sql(target.admin_port, f"DROP DATABASE IF EXISTS `{database}`")
+
+
+def _cluster_up() -> bool:
+    return subprocess.run(["bash", str(GALERA), "status"], capture_output=True).returncode == 0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--duration", type=float, default=5.0)
+    parser.add_argument("--concurrency", type=int, default=8)
+    args = parser.parse_args()
+    logs = ROOT / ".tmp" / "cluster-bench"
+    logs.mkdir(parents=True, exist_ok=True)
+    started_here = not _cluster_up()
+    if started_here:
+        subprocess.run(["bash", str(GALERA), "start"], check=True, timeout=180)
+    try:
+        results = {target.name: _measure(target, args, logs) for target in TARGETS}
+    finally:
+        if started_here:
+            subprocess.run(["bash", str(GALERA), "stop"], check=True, timeout=60)
+
+    single = results[TARGETS[0].name]
+    print("| database | operation | req/s | p50 ms | p99 ms | errors | vs single |")
+    print("|---|---|---|---|---|---|---|")
+    for name, by_op in results.items():
+        for op, r in by_op.items():
+            ratio = r["rps"] / single[op]["rps"] if single[op]["rps"] else float("nan")
+            print(
+                f"| {name} | {op} | {r['rps']} | {r['p50_ms']} | {r['p99_ms']} | "
+                f"{r['errors']} | {ratio:.2f}x |"
+            )
+    out = ROOT / "bench" / "results" / "cluster.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    out.write_text(json.dumps({"when": stamp, "args": vars(args), "results": results}, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
