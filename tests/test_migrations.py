@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -160,7 +161,7 @@ def test_migrate_command_twice_is_a_no_op(empty_database_url: str, tmp_path: Pat
 def latin1_database_url() -> Iterator[str]:
     """A MariaDB database whose default charset cannot hold Korean or emoji."""
     assert is_mysql()
-    name = f"{PREFIX}_latin1_{os.getpid()}"
+    name = f"{PREFIX}_latin1_{uuid.uuid4().hex[:8]}"
     connection = pymysql.connect(
         host=MYSQL_HOST, port=MYSQL_PORT, user="root", password="", autocommit=True
     )
