@@ -32,7 +32,8 @@ def _database_unreachable(error: BaseException) -> bool:
         args: tuple[Any, ...] = tuple(getattr(error.orig, "args", ()))
         # 2003 can't connect, 2006 gone away, 2013 lost connection, 1927 killed,
         # 1040 too many connections, 1205 lock wait timeout, 1213 deadlock
-        return bool(args) and args[0] in {2003, 2006, 2013, 1927, 1040, 1205, 1213, 2002}
+        # 1047 a Galera node without quorum (non-Primary) or still joining refuses queries
+        return bool(args) and args[0] in {2003, 2006, 2013, 1927, 1040, 1205, 1213, 2002, 1047}
     return isinstance(error, OSError)
 
 
