@@ -146,6 +146,11 @@ async def refresh(ctx: Context, refresh_token: str) -> AuthResult:
         raise unauthenticated("Invalid or expired refresh token.") from error
 
     async def rotate(session: AsyncSession) -> AuthResult | None:
+        user = await session.scalar(select(User).where(col(User.id) == claims.user_id))
+        if user is None or user.token_version != claims.version:
+            # Already revoked (password change, earlier theft, deleted account): refusing
+            # is enough, and a stale token must not end the sessions that replaced it.
+            return None
         now = datetime.now(UTC)
         marked = await session.execute(
             update(RefreshToken)
@@ -156,25 +161,25 @@ async def refresh(ctx: Context, refresh_token: str) -> AuthResult:
             )
             .values(used_at=now)
         )
-        if marked.rowcount != 1:  # type: ignore[attr-defined]
-            reused = await session.scalar(
-                select(col(RefreshToken.jti)).where(
-                    col(RefreshToken.jti) == claims.jti,
-                    col(RefreshToken.used_at).is_not(None),
-                )
+        if marked.rowcount == 1:  # type: ignore[attr-defined]
+            return await _issue_pair(session, ctx, user)
+        reused = await session.scalar(
+            select(col(RefreshToken.jti)).where(
+                col(RefreshToken.jti) == claims.jti,
+                col(RefreshToken.used_at).is_not(None),
             )
-            if reused is not None:
-                # RFC 9700: a replayed refresh token means it leaked; end every session.
-                await session.execute(
-                    update(User)
-                    .where(col(User.id) == claims.user_id)
-                    .values(token_version=col(User.token_version) + 1)
+        )
+        if reused is not None:
+            # RFC 9700: a replayed refresh token means it leaked; end every session.
+            await session.execute(
+                update(User)
+                .where(
+                    col(User.id) == claims.user_id,
+                    col(User.token_version) == claims.version,
                 )
-            return None
-        user = await session.scalar(select(User).where(col(User.id) == claims.user_id))
-        if user is None or user.token_version != claims.version:
-            return None
-        return await _issue_pair(session, ctx, user)
+                .values(token_version=col(User.token_version) + 1)
+            )
+        return None
 
     result = await write(ctx, rotate)
     if result is None:

@@ -231,6 +231,21 @@ async def test_change_password_revokes_every_older_token(
     assert_no_errors(await refresh(gql, pair["refreshToken"]))
 
 
+async def test_a_revoked_refresh_token_replayed_does_not_end_the_new_session(
+    gql: GraphQLClient, alice: Account
+) -> None:
+    # given alice changed her password, so her old refresh token is revoked
+    pair = assert_no_errors(await change_password(gql, alice, alice.password, NEW_PASSWORD))[
+        "changePassword"
+    ]
+    # when someone presents the old refresh token twice
+    assert_error_code(await refresh(gql, alice.refresh_token), "UNAUTHENTICATED")
+    assert_error_code(await refresh(gql, alice.refresh_token), "UNAUTHENTICATED")
+    # then the session made by the password change lives on: a dead token is no theft signal
+    assert_no_errors(await gql(ME, token=pair["accessToken"]))
+    assert_no_errors(await refresh(gql, pair["refreshToken"]))
+
+
 # ---- deleteAccount -------------------------------------------------------------------------
 
 
