@@ -3,14 +3,20 @@ answered at once with SERVICE_UNAVAILABLE, and none of its writes remain."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import sqlite3
 import time
 from collections.abc import Iterator
 
 import pymysql
+import pytest
 from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from db.transaction import run_in_transaction
+from models import RefBook
+from resolvers.context import Services
 from resolvers.ids import pk_of
 from schema.deadline import drain_cancelled
 from settings import Settings
@@ -100,3 +106,36 @@ async def test_an_operation_stuck_on_a_lock_times_out_and_writes_nothing(
 async def test_fast_operations_are_untouched_by_the_deadline(settings: Settings) -> None:
     async with app_with(settings, operation_timeout_seconds=TIMEOUT) as app:
         assert assert_no_errors(await app.gql("query { __typename }")) == {"__typename": "Query"}
+
+
+async def test_a_write_still_waiting_to_flush_is_not_committed_when_cancelled(
+    gql: GraphQLClient, services: Services, settings: Settings
+) -> None:
+    """Regression: SQLAlchemy shields the commit on leaving `sessions.begin()` from
+    cancellation, so a change flushed only there was written by a cancelled operation."""
+    # given a book, and a unit of work whose change is made on the ORM object (so its
+    # UPDATE would be sent by the flush)
+    alice = await sign_up_and_in(gql, "uma")
+    created = assert_no_errors(
+        await gql(CREATE_BOOK, {"input": {"author": "A", "title": "Original"}}, token=alice.token)
+    )["createRefBook"]
+    pk = pk_of(created["id"], "RefBook")
+    assert pk is not None
+
+    async def rename(session: AsyncSession) -> None:
+        book = await session.get(RefBook, pk)
+        assert book is not None
+        book.title = "Renamed"
+
+    # when its UPDATE waits for another connection's lock and the operation is cancelled
+    with row_locked_elsewhere(settings.database_url, pk):
+        work = asyncio.ensure_future(run_in_transaction(services.sessions, rename))
+        done, _ = await asyncio.wait({work}, timeout=TIMEOUT)
+        assert not done
+        work.cancel()
+    # then it ends cancelled, and the title is unchanged
+    with pytest.raises(asyncio.CancelledError):
+        await asyncio.wait_for(work, 10)
+    async with services.sessions() as session:
+        book = await session.get(RefBook, pk)
+        assert book is not None and book.title == "Original"
