@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col
 
@@ -61,6 +61,8 @@ class Services:
 
 
 _UNRESOLVED = object()
+# Built once: every signed-in request runs it.
+_CALLER = select(User).where(col(User.id) == bindparam("user_id"))
 
 
 @dataclass(slots=True)
@@ -114,7 +116,7 @@ class Context:
         except tokens.InvalidToken:
             return None
         async with self.reads() as session:
-            user = await session.scalar(select(User).where(col(User.id) == claims.user_id))
+            user = await session.scalar(_CALLER, {"user_id": claims.user_id})
         if user is None or user.token_version != claims.version:
             return None
         return user

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from aiodataloader import DataLoader
-from sqlalchemy import select
+from sqlalchemy import BindParameter, bindparam, select
 from sqlmodel import col
 
 from db.reads import ReadSessions
@@ -32,31 +32,46 @@ class _SessionLoader(DataLoader[Any, Any]):
         super().__init__()
         self.sessions = sessions
 
-    async def _rows(self, stmt: Any) -> Sequence[Any]:
+    async def _rows(self, stmt: Any, keys: list[int]) -> Sequence[Any]:
         async with self.sessions() as session:
-            return (await session.execute(stmt)).all()
+            return (await session.execute(stmt, {"keys": keys})).all()
+
+
+# Built once: building a statement and its cache key on every batch cost more CPU than
+# running it. `keys` expands to the batch's ids.
+_KEYS: BindParameter[list[int]] = bindparam("keys", expanding=True)
+_CONTENTS = select(col(RefDataContent.ref_data_id), col(RefDataContent.text)).where(
+    col(RefDataContent.ref_data_id).in_(_KEYS)
+)
+_BOOKS = (
+    select(col(SystemInfoRefBook.system_info_id), *columns(RefBookRow))
+    .join(RefBook, col(RefBook.id) == col(SystemInfoRefBook.ref_book_id))
+    .where(col(SystemInfoRefBook.system_info_id).in_(_KEYS))
+    .order_by(col(SystemInfoRefBook.system_info_id), col(SystemInfoRefBook.position))
+)
+_DATAS = (
+    select(col(SystemInfoRefData.system_info_id), *columns(RefDataRow))
+    .join(RefData, col(RefData.id) == col(SystemInfoRefData.ref_data_id))
+    .where(col(SystemInfoRefData.system_info_id).in_(_KEYS))
+    .order_by(col(SystemInfoRefData.system_info_id), col(SystemInfoRefData.position))
+)
+_SCRIPTS = (
+    select(*columns(ScriptRow))
+    .where(col(Script.public_script_id).in_(_KEYS))
+    .order_by(col(Script.public_script_id), col(Script.number))
+)
 
 
 class ContentByRefDataIdLoader(_SessionLoader):
     async def batch_load_fn(self, keys: list[int]) -> list[str]:
-        rows = await self._rows(
-            select(col(RefDataContent.ref_data_id), col(RefDataContent.text)).where(
-                col(RefDataContent.ref_data_id).in_(keys)
-            )
-        )
+        rows = await self._rows(_CONTENTS, keys)
         texts = {ref_data_id: text for ref_data_id, text in rows}
         return [texts.get(key, "") for key in keys]
 
 
 class RefBooksBySystemInfoIdLoader(_SessionLoader):
     async def batch_load_fn(self, keys: list[int]) -> list[list[RefBookRow]]:
-        link = SystemInfoRefBook
-        rows = await self._rows(
-            select(col(link.system_info_id), *columns(RefBookRow))
-            .join(RefBook, col(RefBook.id) == col(link.ref_book_id))
-            .where(col(link.system_info_id).in_(keys))
-            .order_by(col(link.system_info_id), col(link.position))
-        )
+        rows = await self._rows(_BOOKS, keys)
         grouped: dict[int, list[RefBookRow]] = defaultdict(list)
         for row in rows:
             grouped[row[0]].append(RefBookRow._make(row[1:]))
@@ -65,13 +80,7 @@ class RefBooksBySystemInfoIdLoader(_SessionLoader):
 
 class RefDatasBySystemInfoIdLoader(_SessionLoader):
     async def batch_load_fn(self, keys: list[int]) -> list[list[RefDataRow]]:
-        link = SystemInfoRefData
-        rows = await self._rows(
-            select(col(link.system_info_id), *columns(RefDataRow))
-            .join(RefData, col(RefData.id) == col(link.ref_data_id))
-            .where(col(link.system_info_id).in_(keys))
-            .order_by(col(link.system_info_id), col(link.position))
-        )
+        rows = await self._rows(_DATAS, keys)
         grouped: dict[int, list[RefDataRow]] = defaultdict(list)
         for row in rows:
             grouped[row[0]].append(RefDataRow._make(row[1:]))
@@ -80,11 +89,7 @@ class RefDatasBySystemInfoIdLoader(_SessionLoader):
 
 class ScriptsByPublicScriptIdLoader(_SessionLoader):
     async def batch_load_fn(self, keys: list[int]) -> list[list[ScriptRow]]:
-        rows = await self._rows(
-            select(*columns(ScriptRow))
-            .where(col(Script.public_script_id).in_(keys))
-            .order_by(col(Script.public_script_id), col(Script.number))
-        )
+        rows = await self._rows(_SCRIPTS, keys)
         grouped: dict[int, list[ScriptRow]] = defaultdict(list)
         for row in rows:
             script = ScriptRow._make(row)

@@ -18,7 +18,14 @@ from schema.mutation import Mutation
 from schema.observe import ObserveOperation
 from schema.query import Query
 from schema.reads import EndReads
-from schema.types import PublicScriptType, RefBookType, RefDataType, SystemInfoType, UserType
+from schema.types import (
+    PublicScriptType,
+    RefBookType,
+    RefDataType,
+    SystemInfoType,
+    UserType,
+    resolve_attribute,
+)
 
 
 class AppSchema(strawberry.Schema):
@@ -48,7 +55,9 @@ def build_schema(
         query=Query,
         mutation=Mutation,
         types=[UserType, RefBookType, RefDataType, SystemInfoType, PublicScriptType, ErrorCodeEnum],
-        config=StrawberryConfig(disable_field_suggestions=not field_suggestions),
+        config=StrawberryConfig(
+            disable_field_suggestions=not field_suggestions, default_resolver=resolve_attribute
+        ),
         extensions=[
             # Parsing and validation were a quarter of a small query's CPU time.
             lambda: ParserCache(maxsize=256),
