@@ -82,29 +82,26 @@ async def ref_books(floor: Floor, variables: dict[str, Any], token: str | None) 
         if caller is None:
             return _unauthenticated()
         where, params = "user_id = ?", [caller[0]]
+        # With a cursor, the page's statement also says whether a newer row exists.
+        probe, probe_params = "", []
         if after is not None:
+            at = floor.bind(after.created_at)
             where += " AND created_at <= ? AND (created_at < ? OR id < ?)"
-            params += [floor.bind(after.created_at), floor.bind(after.created_at), after.id]
+            params += [at, at, after.id]
+            probe = (
+                ", EXISTS (SELECT id FROM ref_book WHERE user_id = ? AND created_at >= ? "
+                "AND (created_at > ? OR id >= ?)) AS beyond"
+            )
+            probe_params = [caller[0], at, at, after.id]
         found = await floor.rows(
             conn,
-            f"SELECT id, author, title, created_at, updated_at FROM ref_book WHERE {where} "
-            "ORDER BY created_at DESC, id DESC LIMIT ?",
+            f"SELECT id, author, title, created_at, updated_at{probe} FROM ref_book "
+            f"WHERE {where} ORDER BY created_at DESC, id DESC LIMIT ?",
+            *probe_params,
             *params,
             first + 1,
         )
-        previous = False
-        if after is not None:
-            previous = bool(
-                await floor.rows(
-                    conn,
-                    "SELECT id FROM ref_book WHERE user_id = ? AND created_at >= ? "
-                    "AND (created_at > ? OR id >= ?) LIMIT 1",
-                    caller[0],
-                    floor.bind(after.created_at),
-                    floor.bind(after.created_at),
-                    after.id,
-                )
-            )
+    previous = bool(found[0][5]) if after is not None and found else False
     page = found[:first]
     edges = [
         {
@@ -117,7 +114,7 @@ async def ref_books(floor: Floor, variables: dict[str, Any], token: str | None) 
                 "updatedAt": _dt(updated).isoformat(),
             },
         }
-        for pk, author, title, created, updated in page
+        for pk, author, title, created, updated, *_ in page
     ]
     return {
         "data": {

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import ColumnElement, and_, exists, func, or_, select
 
 from db.reads import ReadSessions
 from resolvers.errors import bad_input
@@ -133,26 +133,32 @@ async def paginate(
         if backward
         else (model.created_at.desc(), model.id.desc())
     )
-    stmt = select(*(columns or (model,))).where(*bounds).order_by(*order).limit(limit + 1)
+    # Relay: the side we did not page toward is known only through its cursor. Asked in the
+    # page's own statement (an uncorrelated EXISTS, evaluated once), not in a second one.
+    outer = before if backward else after
+    probe = None
+    if outer is not None:
+        edge = (
+            _older_than(model, outer, inclusive=True)
+            if backward
+            else _newer_than(model, outer, inclusive=True)
+        )
+        probe = exists(select(model.id).where(*where, edge))
+    selected = [*(columns or (model,)), *((probe.label("beyond"),) if probe is not None else ())]
+    stmt = select(*selected).where(*bounds).order_by(*order).limit(limit + 1)
 
     async with sessions() as session:
-        result = await session.execute(stmt)
-        rows = list(result.all() if columns else result.scalars().all())
-        more = len(rows) > limit
-        rows = rows[:limit]
-        if backward:
-            rows.reverse()
-        # Relay: the side we did not page toward is known only through its cursor.
-        beyond: bool = False
-        outer = before if backward else after
-        if outer is not None:
-            edge = (
-                _older_than(model, outer, inclusive=True)
-                if backward
-                else _newer_than(model, outer, inclusive=True)
-            )
-            probe = select(model.id).where(*where, edge).limit(1)
-            beyond = (await session.execute(probe)).first() is not None
+        found = (await session.execute(stmt)).all()
+        beyond = bool(found[0][-1]) if found and probe is not None else False
+        if probe is not None and not found:
+            # An empty page carries no answer: ask alone.
+            beyond = bool(await session.scalar(select(probe)))
+    width = len(selected) - (1 if probe is not None else 0)
+    rows: list[Any] = [row[:width] if columns else row[0] for row in found]
+    more = len(rows) > limit
+    rows = rows[:limit]
+    if backward:
+        rows.reverse()
 
     async def count() -> int:
         async with sessions() as session:
