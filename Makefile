@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint typecheck pytest pytest-sqlite pytest-mysql mariadb redis migrate schema clean bench test-cluster
+.PHONY: install run test lint typecheck pytest pytest-sqlite pytest-mysql mariadb redis migrate schema clean bench bench-profile test-cluster
 
 install: $(STAMP)
 
@@ -61,6 +61,11 @@ test: lint typecheck pytest clients-test test-cluster
 # writes bench/results/latest.{md,json} (see README "Performance"). BENCH_ARGS to narrow it.
 bench: install mariadb
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
+# Where one operation's CPU goes: py-spy (from PyPI) on a worker under load.
+bench-profile: install mariadb
+	$(BIN)/python -m pip install --quiet py-spy
+	$(BIN)/python -m bench.profile $(BENCH_PROFILE_ARGS)
 
 include clients/clients.mk
 
