@@ -39,6 +39,10 @@ def cluster() -> Iterator[Cluster]:
     started = galera("start")
     database = f"{PREFIX}_cluster_{uuid.uuid4().hex[:8]}"
     query(NODE_PORTS[1], None, f"CREATE DATABASE `{database}` CHARACTER SET utf8mb4")
+    # A connection names its database before a causal read can run: wait (causal reads)
+    # until every node has it, or one reached through HAProxy may not know it yet.
+    for port in NODE_PORTS.values():
+        assert query(port, None, "SHOW DATABASES LIKE %s", (database,)), port
     # Migrate through HAProxy with the real CLI, as a deployment would.
     migrated = subprocess.run(
         [sys.executable, "main.py", "migrate"], cwd=ROOT, capture_output=True, text=True,
