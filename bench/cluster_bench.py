@@ -38,6 +38,8 @@ GALERA = ROOT / "tests" / "cluster" / "galera.sh"
 SECRET = "cluster-bench-secret-key-long-enough-0123456789"
 PASSWORD = "bench-password-1"
 BOOKS = 60
+GALERA_DIR = Path(os.environ.get("GALERA_DIR", "/tmp/gpts-galera"))
+TICKS = os.sysconf("SC_CLK_TCK")
 
 
 @dataclass(frozen=True)
@@ -70,10 +72,15 @@ def _sql(port: int, statement: str) -> list[tuple[Any, ...]]:
 
 def _create_database(target: Target, database: str) -> None:
     _sql(target.admin_port, f"CREATE DATABASE `{database}` CHARACTER SET utf8mb4")
-    # A new connection names its database before any causal read can run: wait until every
-    # node has it, or one reached through HAProxy may not know it yet.
+    # DDL reaches the other nodes a moment later (causal reads do not wait for it): until
+    # every node has the database, a connection through HAProxy may be refused.
     for port in [3306] if target.admin_port == 3306 else [13306, 13307, 13308]:
-        assert _sql(port, f"SHOW DATABASES LIKE '{database}'"), (port, database)
+        for _ in range(100):
+            if _sql(port, f"SHOW DATABASES LIKE '{database}'"):
+                break
+            time.sleep(0.1)
+        else:
+            raise RuntimeError(f"database {database} never reached port {port}")
 
 
 def _url(port: int, database: str) -> str:
@@ -103,7 +110,50 @@ async def _seed(base_url: str, username: str) -> str:
         return token
 
 
-def _drive(server: Server, token: str, body: dict[str, Any], args: argparse.Namespace) -> dict:
+def _cpu_seconds(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / TICKS  # utime + stime
+
+
+def _database_pids(target: Target) -> list[int]:
+    """The server processes behind `target`: mariadbd on 3306, or the 3 nodes and HAProxy."""
+    pids = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            cmdline = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+            comm = (proc / "comm").read_text().strip()
+        except OSError:
+            continue
+        ours = str(GALERA_DIR) in cmdline
+        if comm in ("mariadbd", "haproxy") and ours == (target.port != 3306):
+            pids.append(int(proc.name))
+    return pids
+
+
+def _drive(
+    server: Server, target: Target, token: str, body: dict[str, Any], args: argparse.Namespace
+) -> dict:
+    """Throughput and latency, plus the CPU the app and the database spent per request:
+    unlike req/s, CPU per request hardly moves when other work shares the machine."""
+    _load(server, token, body, args.concurrency, 1.0)  # warm-up, not recorded
+    app, db = server.worker_pids(), _database_pids(target)
+    before = [sum(_cpu_seconds(p) for p in pids) for pids in (app, db)]
+    result = _load(server, token, body, args.concurrency, args.duration)
+    after = [sum(_cpu_seconds(p) for p in pids) for pids in (app, db)]
+    requests = max(result["requests"], 1)
+    result["app_cpu_ms_per_request"] = round((after[0] - before[0]) * 1000 / requests, 2)
+    result["db_cpu_ms_per_request"] = round((after[1] - before[1]) * 1000 / requests, 2)
+    return result
+
+
+def _load(
+    server: Server, token: str, body: dict[str, Any], concurrency: int, seconds: float
+) -> dict:
     spec = {
         "host": "127.0.0.1",
         "port": server.port,
@@ -111,14 +161,14 @@ def _drive(server: Server, token: str, body: dict[str, Any], args: argparse.Name
         "path": "/graphql",
         "headers": {"content-type": "application/json", "authorization": f"Bearer {token}"},
         "body": json.dumps(body),
-        "concurrency": args.concurrency,
-        "warmup": 1.0,
-        "duration": args.duration,
+        "concurrency": concurrency,
+        "warmup": 0.0,
+        "duration": seconds,
         "max_requests": 100_000,
     }
     done = subprocess.run(
         [sys.executable, "-m", "bench.load"], input=json.dumps(spec), capture_output=True,
-        text=True, cwd=ROOT, timeout=args.duration + 60, check=True,
+        text=True, cwd=ROOT, timeout=seconds + 60, check=True,
     )  # fmt: skip
     result: dict[str, Any] = json.loads(done.stdout)
     return result
@@ -145,8 +195,8 @@ def _measure(target: Target, args: argparse.Namespace, logs: Path) -> dict[str, 
         read = {"query": REF_BOOKS, "variables": {"first": 6}}
         write = {"query": CREATE_REF_BOOK, "variables": {"input": {"author": "A", "title": "T"}}}
         return {
-            "refBooks(first: 6)": _drive(server, token, read, args),
-            "createRefBook": _drive(server, token, write, args),
+            "refBooks(first: 6)": _drive(server, target, token, read, args),
+            "createRefBook": _drive(server, target, token, write, args),
         }
     finally:
         server.stop()
@@ -179,20 +229,29 @@ def main() -> int:
         if started_here:
             subprocess.run(["bash", str(GALERA), "stop"], check=True, timeout=60)
 
-    def median_rps(name: str, op: str) -> float:
-        return statistics.median(r["rps"] for r in runs[name][op])
+    single = TARGETS[0].name
+
+    def median(name: str, op: str, key: str) -> float:
+        return float(statistics.median(r[key] for r in runs[name][op]))
 
     single = TARGETS[0].name
-    print(f"median of {args.rounds} rounds, c={args.concurrency}, {args.duration:g} s each")
-    print("| database | operation | req/s (median) | req/s (rounds) | errors | vs single |")
-    print("|---|---|---|---|---|---|")
+    print(f"medians of {args.rounds} rounds, c={args.concurrency}, {args.duration:g} s each")
+    print(
+        "| database | operation | req/s | req/s rounds | vs single "
+        "| app CPU ms/req | DB CPU ms/req | errors |"
+    )
+    print("|---|---|---|---|---|---|---|---|")
     for name, by_op in runs.items():
         for op, results in by_op.items():
-            rps = median_rps(name, op)
-            ratio = rps / median_rps(single, op)
+            rps = median(name, op, "rps")
+            ratio = rps / median(single, op, "rps")
             rounds = ", ".join(str(r["rps"]) for r in results)
             errors = sum(r["errors"] for r in results)
-            print(f"| {name} | {op} | {rps:.1f} | {rounds} | {errors} | {ratio:.2f}x |")
+            app = median(name, op, "app_cpu_ms_per_request")
+            db = median(name, op, "db_cpu_ms_per_request")
+            print(
+                f"| {name} | {op} | {rps:.1f} | {rounds} | {ratio:.2f}x | {app} | {db} | {errors} |"
+            )
     out = ROOT / "bench" / "results" / "cluster.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())

@@ -39,10 +39,15 @@ def cluster() -> Iterator[Cluster]:
     started = galera("start")
     database = f"{PREFIX}_cluster_{uuid.uuid4().hex[:8]}"
     query(NODE_PORTS[1], None, f"CREATE DATABASE `{database}` CHARACTER SET utf8mb4")
-    # A connection names its database before a causal read can run: wait (causal reads)
-    # until every node has it, or one reached through HAProxy may not know it yet.
+    # DDL reaches the other nodes a moment later (causal reads do not wait for it): until
+    # every node has the database, a connection through HAProxy may be refused.
     for port in NODE_PORTS.values():
-        assert query(port, None, "SHOW DATABASES LIKE %s", (database,)), port
+        for _ in range(100):
+            if query(port, None, "SHOW DATABASES LIKE %s", (database,)):
+                break
+            time.sleep(0.1)
+        else:
+            raise AssertionError(f"database {database} never reached port {port}")
     # Migrate through HAProxy with the real CLI, as a deployment would.
     migrated = subprocess.run(
         [sys.executable, "main.py", "migrate"], cwd=ROOT, capture_output=True, text=True,
