@@ -101,9 +101,15 @@ class RedisStore:
 
 
 class Throttle:
+    # While the shared store is down every call fails: one traceback per interval is
+    # enough to see the fault without flooding the logs under load.
+    FAULT_LOG_INTERVAL_SECONDS = 60.0
+
     def __init__(self, store: CounterStore, fallback: MemoryStore | None = None) -> None:
         self.store = store
         self.fallback = fallback or (store if isinstance(store, MemoryStore) else MemoryStore())
+        self._fault_logged_at: float | None = None
+        self.faults = 0
 
     async def _call(self, method: str, *args: object) -> object:
         try:
@@ -111,7 +117,19 @@ class Throttle:
         except Exception:
             if self.store is self.fallback:
                 raise
-            log.exception("throttle store failed; counting in this process instead")
+            self.faults += 1
+            now = time.monotonic()
+            if (
+                self._fault_logged_at is None
+                or now - self._fault_logged_at >= self.FAULT_LOG_INTERVAL_SECONDS
+            ):
+                self._fault_logged_at = now
+                log.exception(
+                    "throttle store failed; counting in this process instead "
+                    "(%d failed calls so far; next report in %.0f s at the earliest)",
+                    self.faults,
+                    self.FAULT_LOG_INTERVAL_SECONDS,
+                )
             return await getattr(self.fallback, method)(*args)
 
     async def retry_after(self, checks: list[tuple[Limit, str]]) -> int | None:
