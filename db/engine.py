@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -52,7 +53,23 @@ def create_engine(settings: Settings) -> AsyncEngine:
         if settings.db_galera_sync_wait:
             listener = _galera_sync_wait(settings.db_galera_sync_wait)
             event.listen(engine.sync_engine, "connect", listener)
+        wait = _lock_wait_timeout(math.ceil(settings.operation_timeout_seconds))
+        event.listen(engine.sync_engine, "connect", wait)
     return engine
+
+
+def _lock_wait_timeout(seconds: int) -> Callable[[Any, Any], None]:
+    """InnoDB waits 50 s for a row lock by default; a request gives up after the operation
+    timeout, so its statement should not keep waiting on the server long after that."""
+
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute(f"SET SESSION innodb_lock_wait_timeout = {max(1, int(seconds))}")
+        finally:
+            cursor.close()
+
+    return on_connect
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
