@@ -133,9 +133,13 @@ async def test_get_runs_queries_but_never_mutations(
     response = await http.get(
         "/graphql", params={"query": SIGN_UP, "variables": orjson.dumps(variables).decode()}
     )
-    # then it is refused, GraphQL-shaped, and no user was made
-    assert response.status_code == 400
-    assert "mutations are not allowed" in graphql_error(response)["message"]
+    # then it is refused as a method the operation does not allow, GraphQL-shaped,
+    # and no user was made
+    assert response.status_code == 405
+    assert response.headers["allow"] == "POST"
+    error = graphql_error(response)
+    assert "mutations are not allowed" in error["message"]
+    assert error["extensions"]["code"] == "METHOD_NOT_ALLOWED"
     assert await count_users(services) == 0
 
 

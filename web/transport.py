@@ -80,6 +80,10 @@ def json_problem(body: bytes) -> str | None:
     return None
 
 
+# strawberry's refusal text for a mutation sent with GET.
+_MUTATION_OVER_GET = "mutations are not allowed when using GET"
+
+
 class _ReshapeRefusals:
     """Turns a plain-text 4xx from the GraphQL view into a GraphQL-shaped JSON error."""
 
@@ -103,9 +107,13 @@ class _ReshapeRefusals:
             for name, value in self.held.get("headers", [])
             if name.lower() not in (b"content-type", b"content-length")
         ]
-        await send_error(
-            self.send, self.held["status"], self.text.decode(errors="replace") or "Refused.", kept
-        )
+        status = self.held["status"]
+        text = self.text.decode(errors="replace") or "Refused."
+        if status == 400 and _MUTATION_OVER_GET in text:
+            # GraphQL over HTTP: a mutation over GET is a method the operation does not allow.
+            status = 405
+            kept.append((b"allow", b"POST"))
+        await send_error(self.send, status, text, kept)
 
     @staticmethod
     def _plain_refusal(message: Message) -> bool:
