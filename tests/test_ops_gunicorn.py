@@ -150,7 +150,8 @@ def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]
         out, _ = process.communicate(timeout=120)
         results.append((process.returncode, out.decode()))
     log_path = tmp / "gunicorn.log"
-    with log_path.open("wb") as log_file:
+    # Append mode: master and workers share the file, each line lands whole at the end.
+    with log_path.open("ab") as log_file:
         master = subprocess.Popen([entrypoint], env=env, stdout=log_file, stderr=log_file)
     url = f"http://127.0.0.1:{port}"
     try:
@@ -306,7 +307,7 @@ async def test_sigterm_under_load_finishes_accepted_requests(deployment: Deploym
     await asyncio.wait_for(asyncio.gather(*loops), 30)
 
     # then the master exited cleanly within the graceful timeout
-    assert returncode == 0
+    assert returncode == 0, deployment.log_tail()
     assert exited_after < GRACEFUL_TIMEOUT, deployment.log_tail()
     entries = deployment.log_entries()
     handled = {e["request_id"]: e for e in entries if e.get("logger") == "gpt_supporter.request"}
@@ -330,4 +331,4 @@ async def test_sigterm_under_load_finishes_accepted_requests(deployment: Deploym
     disposed = {e["pid"] for e in entries if "engine disposed" in e.get("message", "")}
     assert workers <= disposed, (workers, disposed)
     messages = " ".join(e.get("message", "") for e in entries)
-    assert "SIGKILL" not in messages and "TIMEOUT" not in messages
+    assert "SIGKILL" not in messages and "TIMEOUT" not in messages, deployment.log_tail()
