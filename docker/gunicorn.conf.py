@@ -7,7 +7,6 @@ test suite: WEB_CONCURRENCY (or WORKERS) worker processes, HOST/PORT, GRACEFUL_T
 from __future__ import annotations
 
 import os
-import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -57,11 +56,14 @@ logconfig_dict = gunicorn_logconfig(_settings.log_level, _settings.log_json)
 
 
 def on_starting(_server: Any) -> None:
-    """Samples of a previous run's workers would be added to this run's."""
+    """Samples of a previous run's workers would be added to this run's.
+
+    Only prometheus_client's own files go: the directory is the operator's to choose.
+    """
     directory = Path(os.environ["PROMETHEUS_MULTIPROC_DIR"])
-    if directory.exists():
-        shutil.rmtree(directory)
-    directory.mkdir(parents=True)
+    directory.mkdir(parents=True, exist_ok=True)
+    for samples in directory.glob("*.db"):
+        samples.unlink()
 
 
 def child_exit(_server: Any, worker: Any) -> None:

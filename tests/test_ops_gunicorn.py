@@ -121,6 +121,7 @@ def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]
     metrics_dir.mkdir()
     # A previous run's samples, which the master must clear before the workers start.
     (metrics_dir / "counter_999999.db").write_bytes(b"stale")
+    (metrics_dir / "README").write_text("not prometheus_client's: stays")
     env = {k: v for k, v in os.environ.items() if not k.startswith("PROMETHEUS_")}
     env.update(
         PATH=f"{BIN}{os.pathsep}{env.get('PATH', '')}",
@@ -185,6 +186,7 @@ async def test_connections_spread_over_both_workers(deployment: Deployment) -> N
     assert len(pids) == 2, pids
     assert {parent_of(pid) for pid in pids} == {deployment.master.pid}
     assert not (deployment.metrics_dir / "counter_999999.db").exists()
+    assert (deployment.metrics_dir / "README").exists()
 
 
 PINGS = (
