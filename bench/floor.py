@@ -50,19 +50,40 @@ class Floor:
     async def rows(self, conn: AsyncConnection, statement: str, *params: Any) -> Sequence[Any]:
         return (await conn.exec_driver_sql(self.sql(statement), tuple(params))).all()
 
-    async def caller(self, conn: AsyncConnection, token: str | None) -> tuple[int, str] | None:
-        if token is None:
-            return None
+    def claims(self, token: str | None) -> tokens.Claims | None:
         try:
-            claims = tokens.decode(self.key, token, "access")
+            return None if token is None else tokens.decode(self.key, token, "access")
         except tokens.InvalidToken:
             return None
+
+    async def user(self, conn: AsyncConnection, claims: tokens.Claims) -> tuple[int, str] | None:
         found = await self.rows(
             conn, 'SELECT id, username, token_version FROM "user" WHERE id = ?', claims.user_id
         )
         if not found or found[0][2] != claims.version:
             return None
         return found[0][0], found[0][1]
+
+    async def caller(self, conn: AsyncConnection, token: str | None) -> tuple[int, str] | None:
+        claims = self.claims(token)
+        return None if claims is None else await self.user(conn, claims)
+
+    async def page(
+        self, conn: AsyncConnection, claims: tokens.Claims, columns: str, rest: str, *params: Any
+    ) -> Sequence[Any] | None:
+        """A page whose statement also tells whether the token is current, as the product's
+        does (the flag is the last column); None when it is not."""
+        found = await self.rows(
+            conn,
+            f'SELECT {columns}, EXISTS (SELECT id FROM "user" WHERE id = ? '
+            f"AND token_version = ?) AS current {rest}",
+            claims.user_id,
+            claims.version,
+            *params,
+        )
+        if not found:
+            return None if await self.user(conn, claims) is None else found
+        return found if found[0][-1] else None
 
 
 def _dt(value: Any) -> datetime:
@@ -77,11 +98,11 @@ def _unauthenticated() -> dict[str, Any]:
 async def ref_books(floor: Floor, variables: dict[str, Any], token: str | None) -> dict[str, Any]:
     first = int(variables["first"])
     after = decode_cursor(variables["after"]) if variables.get("after") else None
+    claims = floor.claims(token)
+    if claims is None:
+        return _unauthenticated()
     async with floor.engine.connect() as conn:
-        caller = await floor.caller(conn, token)
-        if caller is None:
-            return _unauthenticated()
-        where, params = "user_id = ?", [caller[0]]
+        where, params = "user_id = ?", [claims.user_id]
         # With a cursor, the page's statement also says whether a newer row exists.
         probe, probe_params = "", []
         if after is not None:
@@ -92,16 +113,19 @@ async def ref_books(floor: Floor, variables: dict[str, Any], token: str | None) 
                 ", EXISTS (SELECT id FROM ref_book WHERE user_id = ? AND created_at >= ? "
                 "AND (created_at > ? OR id >= ?)) AS beyond"
             )
-            probe_params = [caller[0], at, at, after.id]
-        found = await floor.rows(
+            probe_params = [claims.user_id, at, at, after.id]
+        found = await floor.page(
             conn,
-            f"SELECT id, author, title, created_at, updated_at{probe} FROM ref_book "
-            f"WHERE {where} ORDER BY created_at DESC, id DESC LIMIT ?",
+            claims,
+            "id, author, title, created_at, updated_at",
+            f"{probe} FROM ref_book WHERE {where} ORDER BY created_at DESC, id DESC LIMIT ?",
             *probe_params,
             *params,
             first + 1,
         )
-    previous = bool(found[0][5]) if after is not None and found else False
+    if found is None:
+        return _unauthenticated()
+    previous = bool(found[0][6]) if after is not None and found else False
     page = found[:first]
     edges = [
         {
@@ -151,18 +175,21 @@ async def system_infos(
     floor: Floor, variables: dict[str, Any], token: str | None
 ) -> dict[str, Any]:
     first = int(variables["first"])
+    claims = floor.claims(token)
+    if claims is None:
+        return _unauthenticated()
     async with floor.engine.connect() as conn:
-        caller = await floor.caller(conn, token)
-        if caller is None:
-            return _unauthenticated()
-        found = await floor.rows(
+        found = await floor.page(
             conn,
-            "SELECT id, description, language, major, understanding_level, "
-            "only_use_reference_data, data_sequence, created_at FROM system_info "
-            "WHERE user_id = ? ORDER BY created_at DESC, id DESC LIMIT ?",
-            caller[0],
+            claims,
+            "id, description, language, major, understanding_level, "
+            "only_use_reference_data, data_sequence, created_at",
+            "FROM system_info WHERE user_id = ? ORDER BY created_at DESC, id DESC LIMIT ?",
+            claims.user_id,
             first + 1,
         )
+        if found is None:
+            return _unauthenticated()
         page = found[:first]
         ids = [row[0] for row in page]
         books = await _links(floor, conn, "ref_book", "t.id, t.title", ids) if ids else {}
@@ -183,7 +210,7 @@ async def system_infos(
                 "refDatas": [{"id": to_global_id(REF_DATA, d), "title": t} for d, t in datas[pk]],
             },
         }
-        for pk, description, language, major, level, only, sequence, created in page
+        for pk, description, language, major, level, only, sequence, created, _ in page
     ]
     return {
         "data": {

@@ -76,6 +76,9 @@ class Context:
     # Every read of the request goes through this one session (writes take their own).
     reads: SharedReadSession
     _caller: object = field(default=_UNRESOLVED)
+    _claims: object = field(default=_UNRESOLVED)
+    # Set when a statement proved the token current without loading the user (page_owned).
+    _verified_id: int | None = None
 
     @classmethod
     def create(cls, services: Services, token: str | None, client_address: str) -> Context:
@@ -100,7 +103,31 @@ class Context:
     def caller_id(self) -> int | None:
         """The caller's id when this request already looked the caller up; never queries."""
         caller = self._caller
-        return caller.id if isinstance(caller, User) else None
+        return caller.id if isinstance(caller, User) else self._verified_id
+
+    def claims(self) -> tokens.Claims | None:
+        """The access token's claims when its signature and expiry hold (no query: it may
+        still be revoked, which only the user's token_version tells)."""
+        if self._claims is _UNRESOLVED:
+            try:
+                self._claims = (
+                    None
+                    if self.token is None
+                    else tokens.decode(self.services.signing_key, self.token, "access")
+                )
+            except tokens.InvalidToken:
+                self._claims = None
+        return self._claims  # type: ignore[return-value]
+
+    def require_claims(self) -> tokens.Claims:
+        claims = self.claims()
+        if claims is None:
+            raise unauthenticated()
+        return claims
+
+    def verified(self, user_id: int) -> None:
+        """A statement filtered on the token's user and version found the token current."""
+        self._verified_id = user_id
 
     async def require_caller(self) -> User:
         user = await self.caller()
@@ -109,11 +136,8 @@ class Context:
         return user
 
     async def _resolve_caller(self) -> User | None:
-        if self.token is None:
-            return None
-        try:
-            claims = tokens.decode(self.services.signing_key, self.token, "access")
-        except tokens.InvalidToken:
+        claims = self.claims()
+        if claims is None:
             return None
         async with self.reads() as session:
             user = await session.scalar(_CALLER, {"user_id": claims.user_id})

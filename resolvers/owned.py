@@ -9,14 +9,14 @@ from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from models import RefBook, RefData, SystemInfo
+from models import RefBook, RefData, SystemInfo, User
 from resolvers import rows
 from resolvers.context import Context
-from resolvers.errors import not_found
+from resolvers.errors import AppError, not_found, unauthenticated
 from resolvers.ids import pk_of
 from resolvers.pagination import Page, PageArgs, paginate
 from resolvers.writes import write
@@ -49,12 +49,38 @@ async def fetch_owned(
 
 
 async def page_owned(ctx: Context, model: Any, args: PageArgs) -> Page[Any]:
-    caller = await ctx.require_caller()
+    """The caller's page, with the token's revocation check folded into the page's statement.
+
+    Looking the caller up first cost a round trip and an ORM object on every page. Instead
+    the page filters on the token's user id and carries whether that user still has the
+    token's version (an uncorrelated EXISTS). Only an empty page, or bad arguments, look the
+    caller up, so a revoked token still answers UNAUTHENTICATED and nothing else.
+    """
+    claims = ctx.require_claims()
     row_type = ROW_OF[model]
-    page = await paginate(
-        ctx.reads, model, [col(model.user_id) == caller.id], args, rows.columns(row_type)
-    )
-    page.rows = rows.build(row_type, page.rows)
+    current = exists(
+        select(col(User.id)).where(
+            col(User.id) == claims.user_id, col(User.token_version) == claims.version
+        )
+    ).label("current")
+    try:
+        page = await paginate(
+            ctx.reads,
+            model,
+            [col(model.user_id) == claims.user_id],
+            args,
+            [*rows.columns(row_type), current],
+        )
+    except AppError:
+        await ctx.require_caller()
+        raise
+    if not page.rows:
+        await ctx.require_caller()
+    elif not page.rows[0][-1]:
+        raise unauthenticated()
+    else:
+        ctx.verified(claims.user_id)
+    page.rows = [row_type._make(row[:-1]) for row in page.rows]
     return page
 
 

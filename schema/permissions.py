@@ -20,6 +20,17 @@ class IsAuthenticated(BasePermission):
         return True
 
 
+class HasAccessToken(BasePermission):
+    """A valid access token; whether it was revoked is checked by the field's own statement
+    (resolvers.owned.page_owned folds it into the page query)."""
+
+    message = "Sign in required."
+
+    def has_permission(self, source: Any, info: Info[Context, Any], **kwargs: Any) -> bool:
+        info.context.require_claims()  # raises UNAUTHENTICATED
+        return True
+
+
 class IsAdmin(BasePermission):
     message = "Only admins can write public scripts."
 
@@ -31,4 +42,6 @@ class IsAdmin(BasePermission):
 
 
 AUTHENTICATED: list[type[BasePermission]] = [IsAuthenticated]
+# Only for fields whose resolver checks revocation itself (the caller's pages).
+ACCESS_TOKEN: list[type[BasePermission]] = [HasAccessToken]
 ADMIN: list[type[BasePermission]] = [IsAdmin]

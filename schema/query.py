@@ -9,7 +9,7 @@ from resolvers import nodes, public_scripts, ref_books, ref_datas, system_infos
 from resolvers.context import Context
 from resolvers.pagination import PageArgs
 from schema.connections import Connection
-from schema.permissions import AUTHENTICATED
+from schema.permissions import ACCESS_TOKEN, AUTHENTICATED
 from schema.types import Node, PublicScriptType, RefBookType, RefDataType, SystemInfoType, UserType
 
 Ctx = Info[Context, None]
@@ -39,7 +39,7 @@ class Query:
 
     @strawberry.field(
         description="The caller's own objects, newest first. `first`/`last` at most 100.",
-        permission_classes=AUTHENTICATED,
+        permission_classes=ACCESS_TOKEN,
     )
     async def system_infos(
         self,
@@ -53,7 +53,7 @@ class Query:
             page=await system_infos.page(info.context, _args(first, after, last, before))
         )
 
-    @strawberry.field(permission_classes=AUTHENTICATED)
+    @strawberry.field(permission_classes=ACCESS_TOKEN)
     async def ref_books(
         self,
         info: Ctx,
@@ -66,7 +66,7 @@ class Query:
             page=await ref_books.page(info.context, _args(first, after, last, before))
         )
 
-    @strawberry.field(permission_classes=AUTHENTICATED)
+    @strawberry.field(permission_classes=ACCESS_TOKEN)
     async def ref_datas(
         self,
         info: Ctx,
