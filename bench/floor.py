@@ -71,8 +71,8 @@ class Floor:
     async def page(
         self, conn: AsyncConnection, claims: tokens.Claims, columns: str, rest: str, *params: Any
     ) -> Sequence[Any] | None:
-        """A page whose statement also tells whether the token is current, as the product's
-        does (the flag is the last column); None when it is not."""
+        """Rows (a page, or one object) whose statement also tells whether the token is
+        current, as the product's does (the flag is the last column); None when it is not."""
         found = await self.rows(
             conn,
             f'SELECT {columns}, EXISTS (SELECT id FROM "user" WHERE id = ? '
@@ -227,20 +227,24 @@ async def system_infos(
 
 async def dialogue(floor: Floor, variables: dict[str, Any], token: str | None) -> dict[str, Any]:
     pk = pk_of(variables["id"], SYSTEM_INFO)
+    claims = floor.claims(token)
+    if claims is None:
+        return _unauthenticated()
     async with floor.engine.connect() as conn:
-        caller = await floor.caller(conn, token)
-        if caller is None:
-            return _unauthenticated()
-        found = await floor.rows(
+        # The token check rides along in the object's statement, as the product's does.
+        found = await floor.page(
             conn,
-            "SELECT id, major, understanding_level, language, only_use_reference_data, "
-            "data_sequence FROM system_info WHERE id = ? AND user_id = ?",
+            claims,
+            "id, major, understanding_level, language, only_use_reference_data, data_sequence",
+            "FROM system_info WHERE id = ? AND user_id = ?",
             pk,
-            caller[0],
+            claims.user_id,
         )
+        if found is None:
+            return _unauthenticated()
         if not found:
             return {"data": {"systemInfo": None}}
-        info_id, major, level, language, only, sequence = found[0]
+        info_id, major, level, language, only, sequence, _ = found[0]
         books = (await _links(floor, conn, "ref_book", "t.author, t.title", [info_id]))[info_id]
         datas = (await _links(floor, conn, "ref_data", "t.id, t.title", [info_id]))[info_id]
         contents: dict[int, str] = {}

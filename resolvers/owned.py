@@ -13,6 +13,7 @@ from sqlalchemy import delete, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from auth.tokens import Claims
 from models import RefBook, RefData, SystemInfo, User
 from resolvers import rows
 from resolvers.context import Context
@@ -29,13 +30,36 @@ ROW_OF: dict[Any, type[Any]] = {
 }
 
 
+def _token_current(claims: Claims) -> Any:
+    """Whether the token's user still has the token's version: a column for the caller's reads,
+    so the revocation check rides along in their statement instead of a lookup of its own."""
+    return exists(
+        select(col(User.id)).where(
+            col(User.id) == claims.user_id, col(User.token_version) == claims.version
+        )
+    ).label("current")
+
+
 async def get_owned(ctx: Context, model: type[M], type_name: str, global_id: str) -> M | None:
-    caller = await ctx.require_caller()
+    """The caller's object, the token check folded in; only a miss looks the caller up, so a
+    revoked token is UNAUTHENTICATED and a missing or foreign object None, as before."""
+    claims = ctx.require_claims()
     pk = pk_of(global_id, type_name)
-    if pk is None:
+    found = None
+    if pk is not None:
+        table: Any = model
+        stmt = select(model, _token_current(claims)).where(
+            col(table.id) == pk, col(table.user_id) == claims.user_id
+        )
+        async with ctx.reads() as session:
+            found = (await session.execute(stmt)).first()
+    if found is None:
+        await ctx.require_caller()
         return None
-    async with ctx.reads() as session:
-        return await fetch_owned(session, model, pk, caller.id)
+    if not found[1]:
+        raise unauthenticated()
+    ctx.verified(claims.user_id)
+    return found[0]
 
 
 async def fetch_owned(
@@ -58,11 +82,7 @@ async def page_owned(ctx: Context, model: Any, args: PageArgs) -> Page[Any]:
     """
     claims = ctx.require_claims()
     row_type = ROW_OF[model]
-    current = exists(
-        select(col(User.id)).where(
-            col(User.id) == claims.user_id, col(User.token_version) == claims.version
-        )
-    ).label("current")
+    current = _token_current(claims)
     try:
         page = await paginate(
             ctx.reads,

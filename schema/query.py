@@ -79,15 +79,15 @@ class Query:
             page=await ref_datas.page(info.context, _args(first, after, last, before))
         )
 
-    @strawberry.field(permission_classes=AUTHENTICATED)
+    @strawberry.field(permission_classes=ACCESS_TOKEN)
     async def system_info(self, info: Ctx, id: strawberry.ID) -> SystemInfoType | None:
         return await system_infos.get(info.context, id)  # type: ignore[return-value]
 
-    @strawberry.field(permission_classes=AUTHENTICATED)
+    @strawberry.field(permission_classes=ACCESS_TOKEN)
     async def ref_book(self, info: Ctx, id: strawberry.ID) -> RefBookType | None:
         return await ref_books.get(info.context, id)  # type: ignore[return-value]
 
-    @strawberry.field(permission_classes=AUTHENTICATED)
+    @strawberry.field(permission_classes=ACCESS_TOKEN)
     async def ref_data(self, info: Ctx, id: strawberry.ID) -> RefDataType | None:
         return await ref_datas.get(info.context, id)  # type: ignore[return-value]
 

@@ -82,3 +82,42 @@ async def test_bad_arguments_with_a_revoked_token_are_unauthenticated_first(
         await gql(REF_BOOKS, {"first": -1}, token=alice.token), "BAD_USER_INPUT", "first"
     )
     assert_error_code(await gql(REF_BOOKS, {"first": -1}, token=bob.token), "UNAUTHENTICATED")
+
+
+REF_BOOK = "query Book($id: ID!) { refBook(id: $id) { id title } }"
+
+
+async def test_an_object_by_id_is_one_statement_and_a_miss_is_null(
+    gql: GraphQLClient, services: Services
+) -> None:
+    # given alice's book and bob
+    alice = await quick_account(services, "alice")
+    bob = await quick_account(services, "bob")
+    (book,) = await seed_books(services, user_pk(alice), stamps(1))
+    # when alice reads it, it is one statement
+    with count_statements(services.engine) as sql:
+        found = assert_no_errors(await gql(REF_BOOK, {"id": book}, token=alice.token))
+    assert found["refBook"]["id"] == book and sql.count == 1
+    # and bob, a malformed id and a missing one read null, without errors
+    for token, global_id in (
+        (bob.token, book),
+        (alice.token, "nope"),
+        (alice.token, "UmVmQm9vazo5OTk="),
+    ):
+        assert assert_no_errors(await gql(REF_BOOK, {"id": global_id}, token=token)) == {
+            "refBook": None
+        }
+
+
+@pytest.mark.parametrize("whose", ["own", "malformed"])
+async def test_a_revoked_token_reads_no_object(
+    gql: GraphQLClient, services: Services, whose: str
+) -> None:
+    # given a revoked token of a user with a book
+    alice = await quick_account(services, "alice")
+    (book,) = await seed_books(services, user_pk(alice), stamps(1))
+    await _revoke(services, user_pk(alice))
+    # when it reads the book (or a malformed id), then it is UNAUTHENTICATED
+    global_id = book if whose == "own" else "nope"
+    body = await gql(REF_BOOK, {"id": global_id}, token=alice.token)
+    assert_error_code(body, "UNAUTHENTICATED")
