@@ -31,7 +31,7 @@ def _table(db: dict[str, Any]) -> list[str]:
     rows = [
         "| operation | c | req/s | p50 ms | p90 ms | p99 ms | errors | SQL/req | floor req/s "
         "| floor p50 ms | floor SQL/req | floor/GraphQL req/s | GraphQL/floor p50 "
-        "| workers' peak RSS MiB |",
+        "| peak RSS MiB (all workers) |",
         "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
     ]
     for run in db["runs"]:
