@@ -71,8 +71,8 @@ def summarize(raw: Path, top: int) -> str:
     total = 0
     for line in raw.read_text().splitlines():
         stack, _, count_text = line.rpartition(" ")
-        if not stack:
-            continue
+        if not stack or not count_text.isdigit():
+            continue  # a frame name py-spy could not print on one line
         count = int(count_text)
         frames = [_frame(f) for f in stack.split(";")]
         total += count
