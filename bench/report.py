@@ -56,8 +56,8 @@ def targets(db: dict[str, Any]) -> list[tuple[str, bool]]:
     growth = db["growth"]
     found.append(
         (
-            f"statements per request: systemInfos(first: 50) with books, materials, contents "
-            f"and dialogues {growth['first50']}, first: 5 {growth['first5']}",
+            "statements per request for a SystemInfo page with books, materials, contents "
+            f"and dialogues: {growth['first50']} for 50 rows, {growth['first5']} for 5",
             growth["first50"] <= growth["first5"],
         )
     )
