@@ -1,0 +1,80 @@
+"""A request reads through one pooled connection (db/reads.py), however many fields read.
+
+Each checkout costs round trips of its own (the pre-ping on MariaDB, the rollback on
+return), so sibling fields and loader batches share one, taking turns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from resolvers.context import Services
+from tests.data_api import quick_account, seed_books, seed_datas, stamps, user_pk
+from tests.utils import GraphQLClient, assert_no_errors
+
+SIBLINGS = """
+query {
+  me { id }
+  refBooks(first: 3) { edges { node { id title } } }
+  refDatas(first: 3) { edges { node { id title content } } }
+  publicScripts(first: 3) { edges { node { id scripts { number } } } }
+}
+"""
+CREATE_AND_READ = """
+mutation($input: CreateRefBookInput!) { createRefBook(input: $input) { id title } }
+"""
+
+
+class Checkouts:
+    def __init__(self) -> None:
+        self.count = 0
+
+    def record(self, *_args: Any) -> None:
+        self.count += 1
+
+
+@contextmanager
+def count_checkouts(engine: AsyncEngine) -> Iterator[Checkouts]:
+    checkouts = Checkouts()
+    event.listen(engine.sync_engine, "checkout", checkouts.record)
+    try:
+        yield checkouts
+    finally:
+        event.remove(engine.sync_engine, "checkout", checkouts.record)
+
+
+async def test_sibling_fields_and_loaders_share_one_connection(
+    gql: GraphQLClient, services: Services
+) -> None:
+    # given a user with books and materials
+    alice = await quick_account(services, "alice")
+    await seed_books(services, user_pk(alice), stamps(3))
+    await seed_datas(services, user_pk(alice), stamps(3))
+    # when one document reads the caller, two pages, contents and public scripts
+    with count_checkouts(services.engine) as checkouts:
+        data = assert_no_errors(await gql(SIBLINGS, token=alice.token))
+    # then every field answered, through one checkout
+    assert len(data["refBooks"]["edges"]) == 3
+    assert all(e["node"]["content"] for e in data["refDatas"]["edges"])
+    assert checkouts.count == 1
+
+
+async def test_a_write_takes_its_own_connection_and_the_read_one_is_given_back(
+    gql: GraphQLClient, services: Services
+) -> None:
+    # given a signed-in user
+    alice = await quick_account(services, "alice")
+    # when a mutation checks the caller (a read) and then writes
+    with count_checkouts(services.engine) as checkouts:
+        body = await gql(
+            CREATE_AND_READ, {"input": {"author": "A", "title": "T"}}, token=alice.token
+        )
+    # then it took two checkouts, one after the other, and left none checked out
+    assert assert_no_errors(body)["createRefBook"]["title"] == "T"
+    assert checkouts.count == 2
+    assert services.engine.sync_engine.pool.checkedout() == 0  # type: ignore[attr-defined]
