@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import socket
 import subprocess
@@ -14,8 +13,7 @@ from pathlib import Path
 
 import httpx
 
-ROOT = Path(__file__).resolve().parent.parent
-SERVER_SECRET = "server-secret-key-that-is-long-enough-0123456789"
+from tests.processes import ROOT, service_env
 
 
 def free_port() -> int:
@@ -79,16 +77,8 @@ def start_server(
     the process elsewhere.
     """
     port = free_port()
-    environment = dict(os.environ)
-    environment.update(
-        DATABASE_URL=database_url,
-        SECRET_KEY=SERVER_SECRET,
-        APP_ENV="development",
-        REDIS_URL="",
-        LOG_LEVEL="WARNING",
-        PYTHONUNBUFFERED="1",
-    )
-    environment.update({key.upper(): str(value) for key, value in (env or {}).items()})
+    overrides = {key.upper(): str(value) for key, value in (env or {}).items()}
+    environment = service_env(database_url, **{"LOG_LEVEL": "WARNING", **overrides})
     log = log_dir / f"uvicorn-{port}.log"
     with log.open("wb") as out:
         process = subprocess.Popen(

@@ -8,9 +8,6 @@ included, must be HTTP 200 with a JSON body (DESIGN "Errors").
 from __future__ import annotations
 
 import asyncio
-import socket
-import subprocess
-import sys
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -23,19 +20,14 @@ from db.migrate import upgrade
 from resolvers.ids import to_global_id
 from tests import operations as ops
 from tests.databases import drop_database, fresh_database_url
-from tests.processes import ROOT, create_admin, service_env
+from tests.processes import ROOT, create_admin
+from tests.servers import start_server
 from tests.utils import Account, GraphQLClient, assert_error_code, assert_no_errors
 
 CONTRACT = ROOT.parent / "shared" / "contract" / "schema.graphql"
 START_SECONDS = 60
 # Every top-level field answered without an error, to check that all the contract ran.
 ran: set[str] = set()
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
@@ -45,54 +37,15 @@ def database(tmp_dir: Path) -> Iterator[str]:
     drop_database(url)
 
 
-def start_uvicorn(database: str, log_path: Path) -> tuple[subprocess.Popen[bytes], str]:
-    port = free_port()
-    uvicorn = Path(sys.executable).with_name("uvicorn")
-    command = [str(uvicorn), "main:app", "--host", "127.0.0.1", "--port", str(port)]
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [*command, "--loop", "asyncio"],
-            cwd=ROOT,
-            env=service_env(database),
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    return process, f"http://127.0.0.1:{port}"
-
-
-def stop(process: subprocess.Popen[bytes]) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-
-
-def server_log(log_path: Path) -> str:
-    return log_path.read_text(errors="replace")[-4000:]
-
-
 @pytest.fixture(scope="module")
 async def server(database: str, tmp_dir: Path) -> AsyncIterator[str]:
     await upgrade(database)
-    log_path = tmp_dir / "e2e-uvicorn.log"
-    process, base_url = start_uvicorn(database, log_path)
+    running = start_server(database, tmp_dir, wait=False)
     try:
-        async with httpx.AsyncClient(base_url=base_url, timeout=2) as client:
-            for _ in range(START_SECONDS * 10):
-                assert process.poll() is None, f"uvicorn exited:\n{server_log(log_path)}"
-                try:
-                    if (await client.get("/healthz")).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                await asyncio.sleep(0.1)
-            else:
-                raise AssertionError(f"uvicorn did not start:\n{server_log(log_path)}")
-        yield base_url
+        await asyncio.to_thread(running.wait_ready, START_SECONDS)
+        yield running.url
     finally:
-        stop(process)
+        running.stop()
 
 
 @pytest.fixture(scope="module")
