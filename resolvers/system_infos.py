@@ -19,6 +19,7 @@ from resolvers.ids import REF_BOOK, REF_DATA, SYSTEM_INFO, pk_of
 from resolvers.owned import delete_owned, get_owned, page_owned, update_owned
 from resolvers.pagination import Page, PageArgs
 from resolvers.rows import RefBookRow, RefDataRow, SystemInfoRow
+from resolvers.rows import columns as row_columns
 from resolvers.validation import FieldErrors, check_changes
 from resolvers.writes import write
 
@@ -38,11 +39,12 @@ REQUIRED = {
     "ref_book_ids",
     "ref_data_ids",
 }
-# (input field, target table, link table, link column, global id type)
+# (input field, GraphQL field, target table, link table, link column, global id type, row)
 _LINKS = (
-    ("ref_book_ids", "refBookIds", RefBook, SystemInfoRefBook, "ref_book_id", REF_BOOK),
-    ("ref_data_ids", "refDataIds", RefData, SystemInfoRefData, "ref_data_id", REF_DATA),
+    ("ref_book_ids", "refBookIds", RefBook, SystemInfoRefBook, "ref_book_id", REF_BOOK, RefBookRow),
+    ("ref_data_ids", "refDataIds", RefData, SystemInfoRefData, "ref_data_id", REF_DATA, RefDataRow),
 )
+Linked = dict[str, list[Any]]
 
 
 def _check(errors: FieldErrors, values: Mapping[str, Any]) -> None:
@@ -74,7 +76,7 @@ def _link_pks(errors: FieldErrors, field: str, ids: Sequence[str], type_name: st
 
 def _parse_links(errors: FieldErrors, values: Mapping[str, Any]) -> dict[str, list[int]]:
     links: dict[str, list[int]] = {}
-    for name, field, _model, _link, _column, type_name in _LINKS:
+    for name, field, _model, _link, _column, type_name, _row in _LINKS:
         if name in values and values[name] is not None:
             links[name] = _link_pks(errors, field, values[name], type_name)
     return links
@@ -86,27 +88,31 @@ async def _replace_links(
     user_id: int,
     links: Mapping[str, list[int]],
     replace: bool,
-) -> None:
-    """Link exactly the given objects in the given order, after checking they are the caller's."""
+) -> Linked:
+    """Link exactly the given objects in the given order, after checking they are the caller's.
+
+    Returns the linked rows, in order, as this transaction wrote them.
+    """
     errors = FieldErrors()
-    for name, field, model, link, column, _type_name in _LINKS:
+    linked: Linked = {}
+    for name, field, model, link, column, _type_name, row_type in _LINKS:
         if name not in links:
             continue
         pks = links[name]
         if pks:
-            owned = set(
-                (
-                    await session.execute(
-                        select(col(model.id)).where(
-                            col(model.id).in_(pks), col(model.user_id) == user_id
-                        )
-                    )
-                ).scalars()
+            found = await session.execute(
+                select(*row_columns(row_type)).where(
+                    col(model.id).in_(pks), col(model.user_id) == user_id
+                )
             )
-            missing = [pk for pk in pks if pk not in owned]
-            if missing:
+            rows: list[Any] = [row_type._make(row) for row in found.all()]
+            owned = {row.id: row for row in rows}
+            if any(pk not in owned for pk in pks):
                 errors.add(field, UNKNOWN_IDS)
                 continue
+            linked[name] = [owned[pk] for pk in pks]
+        else:
+            linked[name] = []
         if replace:
             await session.execute(
                 sql_delete(link).where(col(link.system_info_id) == system_info_id)
@@ -121,6 +127,18 @@ async def _replace_links(
             )
     # Raising rolls the whole transaction back: nothing of this write remains.
     errors.raise_if_any()
+    return linked
+
+
+def _answer_with_written_links(ctx: Context, system_info_id: int, linked: Linked) -> None:
+    """The mutation answers with the links it wrote, even if another caller's write has
+    replaced them since the commit (the loaders would otherwise read the newer list)."""
+    loaders = {
+        "ref_book_ids": ctx.loaders.ref_books_by_system_info_id,
+        "ref_data_ids": ctx.loaders.ref_datas_by_system_info_id,
+    }
+    for name, rows in linked.items():
+        loaders[name].clear(system_info_id).prime(system_info_id, rows)
 
 
 async def create(ctx: Context, values: Mapping[str, Any]) -> SystemInfo:
@@ -141,15 +159,21 @@ async def create(ctx: Context, values: Mapping[str, Any]) -> SystemInfo:
         "data_sequence": bool(values.get("data_sequence") or False),
     }
 
+    linked: Linked = {}
+
     async def insert_all(session: AsyncSession) -> SystemInfo:
         info = SystemInfo(user_id=caller.id, **columns)  # type: ignore[arg-type]
         session.add(info)
         await session.flush()
         assert info.id is not None and caller.id is not None
-        await _replace_links(session, info.id, caller.id, links, replace=False)
+        linked.clear()
+        linked.update(await _replace_links(session, info.id, caller.id, links, replace=False))
         return info
 
-    return await _linked_write(write(ctx, insert_all))
+    info = await _linked_write(write(ctx, insert_all))
+    assert info.id is not None
+    _answer_with_written_links(ctx, info.id, linked)
+    return info
 
 
 async def update(ctx: Context, global_id: str, changes: Mapping[str, Any]) -> SystemInfo:
@@ -163,13 +187,19 @@ async def update(ctx: Context, global_id: str, changes: Mapping[str, Any]) -> Sy
     if "language" in columns:
         columns["language"] = Language(columns["language"])
 
+    linked: Linked = {}
+
     async def relink(session: AsyncSession, info: SystemInfo) -> None:
         assert info.id is not None and caller.id is not None
-        await _replace_links(session, info.id, caller.id, links, replace=True)
+        linked.clear()
+        linked.update(await _replace_links(session, info.id, caller.id, links, replace=True))
 
-    return await _linked_write(
+    info = await _linked_write(
         update_owned(ctx, SystemInfo, SYSTEM_INFO, WHAT, global_id, columns, also=relink)
     )
+    assert info.id is not None
+    _answer_with_written_links(ctx, info.id, linked)
+    return info
 
 
 async def _linked_write(pending: Awaitable[SystemInfo]) -> SystemInfo:

@@ -9,7 +9,8 @@ from sqlalchemy import select
 from sqlmodel import col
 
 from models import RefBook, SystemInfo, SystemInfoRefBook, SystemInfoRefData
-from resolvers.context import Services
+from resolvers import system_infos
+from resolvers.context import Context, Services
 from resolvers.dialogue import Book, Material, render_dialogue
 from resolvers.ids import REF_BOOK, REF_DATA, to_global_id
 from tests.data_api import (
@@ -429,3 +430,22 @@ async def test_a_later_mutation_in_the_same_document_sees_earlier_writes(
     assert data["after"]["refDatas"] == [{"content": "New content"}]
     assert "'A - Renamed'" in data["after"]["generatedDialogue"]
     assert '"""Title: M\nContent: New content"""' in data["after"]["generatedDialogue"]
+
+
+async def test_an_update_answers_with_the_links_it_wrote_even_after_a_later_write(
+    gql: GraphQLClient, services: Services, owner: Account
+) -> None:
+    # given a SystemInfo and three books
+    b1, b2, b3 = [(await create_book(gql, owner, "A", f"T{i}"))["id"] for i in range(3)]
+    info_id = (await create(gql, owner))["id"]
+    mine = Context.create(services, owner.token, "127.0.0.1")
+    theirs = Context.create(services, owner.token, "127.0.0.1")
+    # when one request replaces the links, and another request's replacement commits
+    # before the first one has resolved its answer
+    written = await system_infos.update(mine, info_id, {"ref_book_ids": [b2, b1]})
+    await system_infos.update(theirs, info_id, {"ref_book_ids": [b3]})
+    answered = await system_infos.ref_books(mine, written)
+    # then the first answer shows what the first request wrote, in its order
+    assert [to_global_id(REF_BOOK, book.id) for book in answered] == [b2, b1]
+    # and the stored list is the later caller's, complete
+    assert ids((await read(gql, owner, info_id))["refBooks"]) == [b3]
