@@ -93,9 +93,19 @@ class Caller:
         body = await self(SIGN_IN, {"input": {"username": username, "password": PASSWORD}})
         self.token = body["data"]["signIn"]["accessToken"]
 
-    async def worker_pids(self, server: Server, probes: int = 20) -> set[int]:
-        answers = await asyncio.gather(*(self.http.get(server.url + HEALTH) for _ in range(probes)))
-        return {answer.json()["pid"] for answer in answers}
+    async def worker_pids(self, server: Server, probes: int = 20, rounds: int = 10) -> set[int]:
+        """The pids that answer /healthz over fresh connections: the kernel hands each new
+        connection to whichever worker accepts first, so probe in rounds until all show up."""
+        pids: set[int] = set()
+        close = {"connection": "close"}
+        for _ in range(rounds):
+            answers = await asyncio.gather(
+                *(self.http.get(server.url + HEALTH, headers=close) for _ in range(probes))
+            )
+            pids |= {answer.json()["pid"] for answer in answers}
+            if len(pids) >= server.workers:
+                break
+        return pids
 
 
 def outcome(body: dict[str, Any]) -> str:
