@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from models import PublicScript, RefBook, RefData, SystemInfo, User
+from models import PublicScript, RefBook, RefData, SystemInfo
 from resolvers.context import Context
 from resolvers.ids import PUBLIC_SCRIPT, REF_BOOK, REF_DATA, SYSTEM_INFO, USER, from_global_id
 from resolvers.owned import fetch_owned
@@ -31,6 +31,3 @@ async def node(ctx: Context, global_id: str) -> Any:
         return None
     async with ctx.reads() as session:
         return await fetch_owned(session, model, pk, caller.id)
-
-
-__all__ = ["User", "node"]

@@ -5,10 +5,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
-from typing import cast
+from typing import Any, cast
 
 from sqlalchemy import func, insert, select
-from sqlmodel import SQLModel, col
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import SQLModel
 
 from auth import tokens
 from auth.passwords import hash_password
@@ -113,6 +114,16 @@ def stamps(count: int, start: datetime | None = None) -> list[datetime]:
     return [base + timedelta(seconds=i, microseconds=i) for i in range(count)]
 
 
+async def insert_returning_ids(
+    session: AsyncSession, model: Any, rows: list[dict[str, Any]]
+) -> list[int]:
+    """Insert `rows` in one statement; their primary keys in the order of `rows`."""
+    result = await session.execute(
+        insert(model).returning(model.id, sort_by_parameter_order=True), rows
+    )
+    return cast(list[int], result.scalars().all())
+
+
 async def seed_books(
     services: Services, owner: int, created: Iterable[datetime], prefix: str = "book"
 ) -> list[str]:
@@ -128,10 +139,7 @@ async def seed_books(
         for i, at in enumerate(created)
     ]
     async with services.sessions.begin() as session:
-        result = await session.execute(
-            insert(RefBook).returning(col(RefBook.id), sort_by_parameter_order=True), rows
-        )
-        ids = cast(list[int], result.scalars().all())
+        ids = await insert_returning_ids(session, RefBook, rows)
     return [to_global_id(REF_BOOK, pk) for pk in ids]
 
 
@@ -144,10 +152,7 @@ async def seed_datas(
         for i, at in enumerate(created)
     ]
     async with services.sessions.begin() as session:
-        result = await session.execute(
-            insert(RefData).returning(col(RefData.id), sort_by_parameter_order=True), rows
-        )
-        ids = cast(list[int], result.scalars().all())
+        ids = await insert_returning_ids(session, RefData, rows)
         await session.execute(
             insert(RefDataContent),
             [{"ref_data_id": pk, "text": f"{prefix}-content-{i}"} for i, pk in enumerate(ids)],
@@ -170,11 +175,7 @@ async def seed_public_scripts(
         for i, at in enumerate(created)
     ]
     async with services.sessions.begin() as session:
-        result = await session.execute(
-            insert(PublicScript).returning(col(PublicScript.id), sort_by_parameter_order=True),
-            rows,
-        )
-        ids = cast(list[int], result.scalars().all())
+        ids = await insert_returning_ids(session, PublicScript, rows)
         await session.execute(
             insert(Script),
             [

@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 from sqlalchemy import insert
-from sqlmodel import col
 
 from models import SystemInfo, SystemInfoRefBook, SystemInfoRefData
 from resolvers.context import Services
 from resolvers.dialogue import Book, Material, render_dialogue
 from resolvers.ids import REF_BOOK, REF_DATA, SYSTEM_INFO, pk_of, to_global_id
-from tests.data_api import seed_books, seed_datas, seed_public_scripts, stamps, user_pk
+from tests.data_api import (
+    insert_returning_ids,
+    seed_books,
+    seed_datas,
+    seed_public_scripts,
+    stamps,
+    user_pk,
+)
 from tests.utils import Account, GraphQLClient, assert_no_errors, count_statements
 
 SYSTEM_INFOS = """
@@ -64,10 +70,7 @@ async def seed_system_infos(services: Services, owner: int, count: int) -> list[
         for i, at in enumerate(created)
     ]
     async with services.sessions.begin() as session:
-        result = await session.execute(
-            insert(SystemInfo).returning(col(SystemInfo.id), sort_by_parameter_order=True), rows
-        )
-        info_pks = cast(list[int], result.scalars().all())
+        info_pks = await insert_returning_ids(session, SystemInfo, rows)
         for link, column, pool in (
             (SystemInfoRefBook, "ref_book_id", books),
             (SystemInfoRefData, "ref_data_id", datas),
