@@ -45,7 +45,7 @@ class Settings(BaseSettings):
     # (wsrep_sync_wait), so a write through one node is seen through any other; 0 turns it off.
     db_galera_sync_wait: int = Field(default=1, ge=0, le=15)
 
-    # Throttling (DESIGN "Auth"): failed sign-ins per username and per client address
+    # Throttling (docs/design.md "Auth"): failed sign-ins per username and per client address
     # within a window, and sign-up attempts per address within another.
     sign_in_failures_per_username: int = Field(default=5, ge=1)
     sign_in_failures_per_address: int = Field(default=20, ge=1)

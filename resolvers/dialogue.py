@@ -1,4 +1,7 @@
-"""The dialogue script: a pure function of plain values (DESIGN "The generated dialogue")."""
+"""The dialogue script as a pure function of plain values.
+
+docs/design.md, "The generated dialogue".
+"""
 
 from __future__ import annotations
 

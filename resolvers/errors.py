@@ -1,4 +1,4 @@
-"""The error codes of DESIGN "Errors" and the one exception class that carries them."""
+"""The error codes of docs/design.md "Errors" and the one exception class that carries them."""
 
 from __future__ import annotations
 

@@ -133,8 +133,8 @@ class SystemInfoType(Node):
 
     @strawberry.field(
         description=(
-            "The script to paste into ChatGPT, one message per entry "
-            "(../DESIGN.md, 'The generated dialogue')."
+            "The script to paste into ChatGPT before asking questions, one message per "
+            "entry, in the order to send them."
         )
     )
     async def generated_dialogue(

@@ -139,7 +139,13 @@ async def quick_admin(services: Services) -> Account:
     return await quick_account(services, "dave", is_admin=True)
 
 
+OPS_TESTS = Path(__file__).resolve().parent / "ops"
+
+
 def pytest_collection_modifyitems(config: Any, items: list[pytest.Item]) -> None:
+    for item in items:
+        if OPS_TESTS in item.path.parents:
+            item.add_marker(pytest.mark.slow)
     if BACKEND == "mysql":
         return
     skip = pytest.mark.skip(reason="needs MariaDB (runs in the TEST_DATABASE=mysql pass)")

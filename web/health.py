@@ -50,7 +50,7 @@ async def readyz(request: Request) -> JSONResponse:
             failed.add(name)
             body[name] = repr(error)[:200]
     # Only the database makes a replica unready. Without Redis throttling falls back to the
-    # process's own counts (DESIGN); failing readiness would take every replica out of the
+    # process's own counts (docs/design.md); failing readiness would take every replica out of the
     # load balancer at once and turn a degraded limiter into an outage.
     if "database" in failed:
         body["status"] = "unavailable"

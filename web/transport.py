@@ -1,6 +1,6 @@
 """What the transport refuses before GraphQL runs: too large, malformed, wrong method.
 
-DESIGN "Errors": a GraphQL answer is HTTP 200; only the transport's refusals get another
+docs/design.md "Errors": a GraphQL answer is HTTP 200; only the transport's refusals get another
 status (413, 400, 405), and they still carry a GraphQL-shaped JSON body
 `{"errors": [{"message": ..., "extensions": {"code": ...}}]}` so a client reads them the
 same way. strawberry's own refusals (a mutation over GET, a batch, a missing query, the

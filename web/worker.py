@@ -17,7 +17,7 @@ def set_nodelay(listeners: Iterable[Any]) -> None:
     """TCP_NODELAY on the listening sockets; Linux hands it on to every accepted socket.
 
     asyncio sets it only on sockets whose `proto` is IPPROTO_TCP, which gunicorn's are not;
-    without it each kept-alive response waited for a delayed ACK (PITFALLS).
+    without it each kept-alive response waited ~40 ms for a delayed ACK (README "Production").
     """
     for listener in listeners:
         if listener.family in (socket.AF_INET, socket.AF_INET6):

@@ -56,7 +56,7 @@ function isErrorCode(value: unknown): value is ErrorCode {
 }
 
 /**
- * Every `extensions.code` of a GraphQL error (DESIGN "Errors"), typed so that a `switch`
+ * Every `extensions.code` of a GraphQL error (docs/design.md "Errors"), typed so that a `switch`
  * over ErrorCode is checked by the compiler. Network failures carry no code: [].
  */
 export function errorCodes(error: unknown): ErrorCode[] {

@@ -246,7 +246,7 @@ describe("Apollo Client against the service", () => {
       variables: { id: systemInfoId },
     });
 
-    // then it is DESIGN's script for that SystemInfo, message by message
+    // then it is docs/design.md's script for that SystemInfo, message by message
     assert.deepEqual(dialogue.data?.systemInfo?.generatedDialogue, [
       "You are a tutor for a university student majoring in Physics. " +
         "Explain everything at the level of a second-year undergraduate.",

@@ -2,7 +2,7 @@
 
 The server runs `uvicorn main:app` as an operator would, on a fresh migrated database of
 the selected backend, and the create-admin command makes its admin. Every response, errors
-included, must be HTTP 200 with a JSON body (DESIGN "Errors").
+included, must be HTTP 200 with a JSON body (docs/design.md "Errors").
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from tests.processes import ROOT, create_admin
 from tests.servers import start_server
 from tests.utils import Account, GraphQLClient, assert_error_code, assert_no_errors
 
-CONTRACT = ROOT.parent / "shared" / "contract" / "schema.graphql"
+CONTRACT = ROOT / "contract" / "schema.graphql"
 START_SECONDS = 60
 # Every top-level field answered without an error, to check that all the contract ran.
 ran: set[str] = set()
@@ -227,7 +227,7 @@ async def test_get_runs_queries_but_never_mutations(
     # a mutation sent over GET is refused before it runs
     mutation = 'mutation { deleteAccount(password: "correct-horse-1") }'
     refused = await http.get("/graphql", params={"query": mutation}, headers=headers)
-    # (the transport's own status, as DESIGN "Errors" allows, with a GraphQL-shaped body)
+    # (the transport's own status, as docs/design.md "Errors" allows, with a GraphQL-shaped body)
     assert refused.status_code == 405, refused.text
     assert refused.headers["content-type"].startswith("application/json")
     assert refused.json()["errors"][0]["message"]

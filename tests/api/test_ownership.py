@@ -1,4 +1,4 @@
-"""Ownership: nobody can tell another user's object from a missing one (DESIGN "Auth").
+"""Ownership: nobody can tell another user's object from a missing one (docs/design.md "Auth").
 
 Alice owns one of each private type; bob, signed in, tries every read and write on them.
 """

@@ -30,7 +30,7 @@ from tests.databases import MYSQL_HOST, MYSQL_PORT, drop_database, fresh_databas
 
 pytestmark = pytest.mark.mysql_only
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 SECRET = "gunicorn-test-secret-that-is-long-enough-0123456789"
 GRACEFUL_TIMEOUT = 15

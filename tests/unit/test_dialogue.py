@@ -1,4 +1,4 @@
-"""The generated dialogue as a pure function (DESIGN "The generated dialogue"): no database.
+"""The generated dialogue as a pure function (docs/design.md "The generated dialogue"): no database.
 
 Every expected message is written out literally here, never rebuilt from the module's
 constants, so a typo in the module cannot hide behind the same typo in the test.

@@ -17,7 +17,7 @@ import pytest
 from tests.databases import BACKEND
 from web.worker import set_nodelay
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 LONG_SECRET = "startup-test-secret-that-is-long-enough-0123456789"
 MYSQL_URL = "mysql+aiomysql://root@127.0.0.1:1/never_reached"

@@ -1,4 +1,4 @@
-"""schema.graphql at the root is the code's current SDL, and it keeps the shared contract.
+"""schema.graphql at the root is the code's current SDL, and it keeps the released contract.
 
 Both run the real commands in subprocesses, as a developer or CI would.
 """
@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 from tests.processes import ROOT
 
 SCHEMA_FILE = ROOT / "schema.graphql"
-# shared/ lies beside the repository, on a developer's machine and in CI alike.
-SHARED = ROOT.parent / "shared"
-CHECK_CONTRACT = SHARED / "tools" / "check_contract.py"
+# The released contract and its check live in the repository: a clean clone tests alone.
+CHECK_CONTRACT = ROOT / "contract" / "check.py"
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
@@ -32,8 +32,19 @@ def test_schema_file_is_the_current_export() -> None:
 
 
 def test_schema_file_keeps_the_contract() -> None:
-    # A missing shared/ is a broken checkout, not a reason to skip.
-    assert CHECK_CONTRACT.is_file(), f"{CHECK_CONTRACT} is missing"
     checked = run(str(CHECK_CONTRACT), str(SCHEMA_FILE))
     assert checked.returncode == 0, checked.stdout + checked.stderr
     assert "contract: 0 breaking change(s)" in checked.stdout, checked.stdout
+
+
+def test_the_contract_check_finds_a_breaking_change(tmp_path: Path) -> None:
+    # given the export with one contract field renamed
+    broken = tmp_path / "broken.graphql"
+    text = SCHEMA_FILE.read_text()
+    assert "  descriptionSummary: String!\n" in text
+    broken.write_text(text.replace("  descriptionSummary: String!", "  summary: String!", 1))
+    # when the check runs on it
+    checked = run(str(CHECK_CONTRACT), str(broken))
+    # then it fails and names the field
+    assert checked.returncode == 1, checked.stdout
+    assert "descriptionSummary" in checked.stdout

@@ -16,7 +16,7 @@ import pytest
 
 from tests.databases import BACKEND
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 OPERATIONS = {
     "refBooks6",
     "systemInfos6",

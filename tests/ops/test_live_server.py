@@ -20,9 +20,9 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis.generation import GenerationMode
 
+from tests.api.test_throttle import REDIS_URL, drop_keys
 from tests.hardening import leaks_internals
 from tests.servers import Server, start_server
-from tests.test_throttle import REDIS_URL, drop_keys
 from tests.utils import SIGN_IN, SIGN_UP
 
 PASSWORD = "correct-horse-1"

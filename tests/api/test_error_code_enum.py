@@ -1,10 +1,10 @@
-"""The codes of DESIGN "Errors" are in the schema, so generated clients get them typed."""
+"""The codes of docs/design.md "Errors" are in the schema, so generated clients get them typed."""
 
 from __future__ import annotations
 
 from tests.utils import GraphQLClient, assert_no_errors
 
-# DESIGN "Errors", in its order.
+# docs/design.md "Errors", in its order.
 DESIGN_CODES = [
     "UNAUTHENTICATED",
     "FORBIDDEN",
@@ -28,6 +28,6 @@ async def test_error_code_enum_lists_every_design_code(gql: GraphQLClient) -> No
     # when a client introspects the ErrorCode type
     data = assert_no_errors(await gql(ERROR_CODE_TYPE))
 
-    # then it is an enum with exactly the codes of DESIGN "Errors"
+    # then it is an enum with exactly the codes of docs/design.md "Errors"
     assert data["__type"]["kind"] == "ENUM"
     assert [value["name"] for value in data["__type"]["enumValues"]] == DESIGN_CODES

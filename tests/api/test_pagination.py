@@ -1,4 +1,4 @@
-"""Keyset connections (DESIGN "Pagination") through refBooks and publicScripts."""
+"""Keyset connections (docs/design.md "Pagination") through refBooks and publicScripts."""
 
 from __future__ import annotations
 

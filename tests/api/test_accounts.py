@@ -175,7 +175,7 @@ async def test_token_claims(gql: GraphQLClient, settings: Settings, alice: Accou
     access_header = jwt.get_unverified_header(alice.token)
     access = jwt.decode(alice.token, settings.secret_key, algorithms=["HS256"])
     refresh = jwt.decode(alice.refresh_token, settings.secret_key, algorithms=["HS256"])
-    # then both are HS256 with every claim DESIGN "Auth" names
+    # then both are HS256 with every claim docs/design.md "Auth" names
     assert access_header["alg"] == "HS256"
     assert jwt.get_unverified_header(alice.refresh_token)["alg"] == "HS256"
     for claims in (access, refresh):

@@ -1,5 +1,5 @@
-"""Sessions end as DESIGN "Auth" says: refresh rotation and theft detection, password change,
-account deletion with its cascades. Forged and expired tokens never get through.
+"""Sessions end as docs/design.md "Auth" says: refresh rotation and theft detection, password
+change, account deletion with its cascades. Forged and expired tokens never get through.
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 hadolint passes on docker/Dockerfile; docker/compose.yaml validates against the compose
 specification (check-jsonschema's vendored compose-spec schema) and wires what the issue
 asks for. The image's command, docker/entrypoint.sh, runs outside any container in
-tests/test_ops_gunicorn.py (serve, migrate) and tests/test_ops_startup.py (refusal).
+tests/ops/test_ops_gunicorn.py (serve, migrate) and tests/ops/test_ops_startup.py (refusal).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import yaml  # pyyaml, in the dev extra
 
 from tests.databases import BACKEND
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 DOCKER = ROOT / "docker"
 BIN = Path(sys.executable).parent
 

@@ -1,4 +1,4 @@
-"""Errors that happen before any resolver runs still carry the code of DESIGN "Errors"."""
+"""Errors that happen before any resolver runs still carry the code of docs/design.md "Errors"."""
 
 from __future__ import annotations
 
