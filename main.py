@@ -24,13 +24,11 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from auth.throttle import MemoryStore, RedisStore, Throttle
-from db.engine import create_engine, create_session_factory
-from resolvers.context import Limits, Services
 from schema.build import build_schema
 from schema.deadline import drain_cancelled
 from schema.http import GraphQLApp
 from schema.limits import QueryLimits
+from services import Services, build_services
 from settings import Settings, load_settings
 from web.graphiql import GRAPHIQL_ASSETS_ROUTE, offline_graphiql
 from web.health import healthz, readyz
@@ -43,23 +41,6 @@ from web.transport import GraphQLTransport
 
 log = logging.getLogger("gpt_supporter")
 T = TypeVar("T")
-
-
-def build_services(settings: Settings) -> Services:
-    engine = create_engine(settings)
-    store = (
-        RedisStore(settings.redis_url, prefix=settings.redis_key_prefix)
-        if settings.redis_url
-        else MemoryStore()
-    )
-    return Services(
-        settings=settings,
-        engine=engine,
-        sessions=create_session_factory(engine),
-        signing_key=settings.signing_key(),
-        throttle=Throttle(store),
-        limits=Limits.from_settings(settings),
-    )
 
 
 class _SettingsCORS:
@@ -189,8 +170,7 @@ async def _with_services(work: Callable[[Services], Awaitable[T]]) -> T:
     try:
         return await work(services)
     finally:
-        await services.throttle.close()
-        await services.engine.dispose()
+        await services.close()
 
 
 def cli(argv: list[str] | None = None) -> int:

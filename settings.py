@@ -59,6 +59,11 @@ class Settings(BaseSettings):
     max_query_tokens: int = Field(default=1000, ge=200)
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
     operation_timeout_seconds: float = Field(default=10.0, gt=0)
+    # Per-account quotas (resolvers/entities.py names them): past one, a create is
+    # BAD_USER_INPUT, so no account can grow the database or a response without bound.
+    max_ref_books_per_user: int = Field(default=2000, ge=1)
+    max_ref_datas_per_user: int = Field(default=2000, ge=1)
+    max_system_infos_per_user: int = Field(default=200, ge=1)
     # Keys of the shared throttle counters; one prefix per deployment sharing a Redis.
     redis_key_prefix: str = "gpts:throttle:"
 

@@ -25,7 +25,7 @@ from auth import tokens
 from auth.passwords import verify_password
 from db.engine import create_engine
 from resolvers.dialogue import Book, Material, render_dialogue, summarize
-from resolvers.ids import PUBLIC_SCRIPT, REF_BOOK, REF_DATA, SYSTEM_INFO, USER, pk_of, to_global_id
+from resolvers.entities import PUBLIC_SCRIPT, REF_BOOK, REF_DATA, SYSTEM_INFO, USER
 from resolvers.pagination import decode_cursor, encode_cursor
 from settings import Settings, load_settings
 
@@ -131,7 +131,7 @@ async def ref_books(floor: Floor, variables: dict[str, Any], token: str | None) 
         {
             "cursor": encode_cursor(_dt(created), pk),
             "node": {
-                "id": to_global_id(REF_BOOK, pk),
+                "id": REF_BOOK.global_id(pk),
                 "author": author,
                 "title": title,
                 "createdAt": _dt(created).isoformat(),
@@ -198,7 +198,7 @@ async def system_infos(
         {
             "cursor": encode_cursor(_dt(created), pk),
             "node": {
-                "id": to_global_id(SYSTEM_INFO, pk),
+                "id": SYSTEM_INFO.global_id(pk),
                 "description": description,
                 "language": language,
                 "major": major,
@@ -206,8 +206,8 @@ async def system_infos(
                 "onlyUseReferenceData": bool(only),
                 "dataSequence": bool(sequence),
                 "createdAt": _dt(created).isoformat(),
-                "refBooks": [{"id": to_global_id(REF_BOOK, b), "title": t} for b, t in books[pk]],
-                "refDatas": [{"id": to_global_id(REF_DATA, d), "title": t} for d, t in datas[pk]],
+                "refBooks": [{"id": REF_BOOK.global_id(b), "title": t} for b, t in books[pk]],
+                "refDatas": [{"id": REF_DATA.global_id(d), "title": t} for d, t in datas[pk]],
             },
         }
         for pk, description, language, major, level, only, sequence, created, _ in page
@@ -226,7 +226,7 @@ async def system_infos(
 
 
 async def dialogue(floor: Floor, variables: dict[str, Any], token: str | None) -> dict[str, Any]:
-    pk = pk_of(variables["id"], SYSTEM_INFO)
+    pk = SYSTEM_INFO.pk_of(variables["id"])
     claims = floor.claims(token)
     if claims is None:
         return _unauthenticated()
@@ -267,7 +267,7 @@ async def dialogue(floor: Floor, variables: dict[str, Any], token: str | None) -
         books=[Book(author, title) for author, title in books],
         materials=[Material(title, contents.get(d, "")) for d, title in datas],
     )
-    node = {"id": to_global_id(SYSTEM_INFO, info_id), "major": major, "generatedDialogue": messages}
+    node = {"id": SYSTEM_INFO.global_id(info_id), "major": major, "generatedDialogue": messages}
     return {"data": {"systemInfo": node}}
 
 
@@ -297,7 +297,7 @@ async def public_scripts(
         {
             "cursor": encode_cursor(_dt(created), pk),
             "node": {
-                "id": to_global_id(PUBLIC_SCRIPT, pk),
+                "id": PUBLIC_SCRIPT.global_id(pk),
                 "name": name,
                 "descriptionSummary": summarize(description),
                 "createdAt": _dt(created).isoformat(),
@@ -347,7 +347,7 @@ async def sign_in(floor: Floor, variables: dict[str, Any], token: str | None) ->
         "accessToken": access.token,
         "refreshToken": refresh.token,
         "expiresIn": settings.access_token_ttl_seconds,
-        "user": {"id": to_global_id(USER, pk), "username": name},
+        "user": {"id": USER.global_id(pk), "username": name},
     }
     return {"data": {"signIn": payload}}
 
@@ -370,7 +370,7 @@ async def create_ref_book(
         )
         pk = result.lastrowid
     node = {
-        "id": to_global_id(REF_BOOK, pk),
+        "id": REF_BOOK.global_id(pk),
         "author": author,
         "title": title,
         "createdAt": now.isoformat(),

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from bench.seed import Seeded
-from resolvers.ids import SYSTEM_INFO, to_global_id
+from resolvers.entities import SYSTEM_INFO
 from resolvers.pagination import encode_cursor
 
 REF_BOOKS = """
@@ -91,7 +91,7 @@ def operations(seeded: Seeded) -> list[Operation]:
     # rows 99,981 to 100,000: both pages are full and both need the hasPreviousPage check.
     row1 = encode_cursor(*keys[0])
     deep = encode_cursor(*keys[len(keys) - 21])
-    info_id = to_global_id(SYSTEM_INFO, seeded.system_info_ids[0])
+    info_id = SYSTEM_INFO.global_id(seeded.system_info_ids[0])
     sign_in = {"username": seeded.main_username, "password": seeded.password}
     return [
         Operation(

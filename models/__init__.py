@@ -3,7 +3,7 @@
 from models.public_script import PublicScript, Script
 from models.refs import RefBook, RefData, RefDataContent
 from models.system_info import Language, SystemInfo, SystemInfoRefBook, SystemInfoRefData
-from models.user import RefreshToken, User
+from models.user import RefreshToken, User, user_key
 
 __all__ = [
     "Language",
@@ -17,4 +17,5 @@ __all__ = [
     "SystemInfoRefBook",
     "SystemInfoRefData",
     "User",
+    "user_key",
 ]

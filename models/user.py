@@ -14,6 +14,11 @@ from models.types import BigIntId, UTCDateTime
 _KEY = String(254).with_variant(mysql.VARCHAR(254, collation="utf8mb4_bin"), "mysql", "mariadb")
 
 
+def user_key(value: str) -> str:
+    """What uniqueness and sign-in compare a username or email by: case folded."""
+    return value.casefold()
+
+
 class User(SQLModel, table=True):
     __tablename__ = "user"
     # Tokens name users by id: SQLite must never hand a deleted user's id to a new one.

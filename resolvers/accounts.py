@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
@@ -12,10 +11,11 @@ from sqlmodel import col
 
 from auth import tokens
 from auth.passwords import hash_password, password_problem, verify_password
-from models import RefreshToken, User
+from models import RefreshToken, User, user_key
+from models.types import utcnow
 from resolvers.context import Context
+from resolvers.entities import USER
 from resolvers.errors import bad_input, rate_limited, unauthenticated
-from resolvers.ids import USER, to_global_id
 from resolvers.validation import FieldErrors
 from resolvers.writes import write
 
@@ -30,8 +30,29 @@ class AuthResult:
     user: User
 
 
-def _key(value: str) -> str:
-    return value.casefold()
+def validate_new_account(username: str, email: str, password: str) -> FieldErrors:
+    """What is wrong with a new account's fields, before anything is looked up or hashed."""
+    errors = FieldErrors()
+    errors.username("username", username)
+    errors.email("email", email)
+    problem = password_problem(password, username)
+    if problem:
+        errors.add("password", problem)
+    return errors
+
+
+def new_user(username: str, email: str, password_hash: str, is_admin: bool = False) -> User:
+    now = utcnow()
+    return User(
+        username=username,
+        username_key=user_key(username),
+        email=email,
+        email_key=user_key(email),
+        password_hash=password_hash,
+        is_admin=is_admin,
+        created_at=now,
+        updated_at=now,
+    )
 
 
 async def sign_up(ctx: Context, username: str, email: str, password: str) -> User:
@@ -42,40 +63,29 @@ async def sign_up(ctx: Context, username: str, email: str, password: str) -> Use
         raise rate_limited(wait)
     await services.throttle.hit(address_limit)
 
-    errors = FieldErrors()
-    errors.username("username", username)
-    errors.email("email", email)
-    problem = password_problem(password, username)
-    if problem:
-        errors.add("password", problem)
+    errors = validate_new_account(username, email, password)
     errors.raise_if_any()
 
     async with ctx.sessions() as session:
         taken = (
             await session.execute(
                 select(col(User.username_key), col(User.email_key)).where(
-                    (col(User.username_key) == _key(username))
-                    | (col(User.email_key) == _key(email))
+                    (col(User.username_key) == user_key(username))
+                    | (col(User.email_key) == user_key(email))
                 )
             )
         ).all()
     for username_key, email_key in taken:
-        if username_key == _key(username):
+        if username_key == user_key(username):
             errors.add("username", "This username is taken.")
-        if email_key == _key(email):
+        if email_key == user_key(email):
             errors.add("email", "This email is already registered.")
     errors.raise_if_any()
 
     password_hash = await hash_password(password)
 
     async def insert(session: AsyncSession) -> User:
-        user = User(
-            username=username,
-            username_key=_key(username),
-            email=email,
-            email_key=_key(email),
-            password_hash=password_hash,
-        )
+        user = new_user(username, email, password_hash)
         session.add(user)
         await session.flush()
         return user
@@ -114,7 +124,10 @@ async def _issue_pair(session: AsyncSession, ctx: Context, user: User) -> AuthRe
 async def _check_sign_in_allowed(ctx: Context, username: str) -> None:
     limits = ctx.services.limits
     wait = await ctx.services.throttle.retry_after(
-        [(limits.sign_in_username, _key(username)), (limits.sign_in_address, ctx.client_address)]
+        [
+            (limits.sign_in_username, user_key(username)),
+            (limits.sign_in_address, ctx.client_address),
+        ]
     )
     if wait is not None:
         raise rate_limited(wait)
@@ -123,19 +136,24 @@ async def _check_sign_in_allowed(ctx: Context, username: str) -> None:
 async def _record_failed_sign_in(ctx: Context, username: str) -> None:
     limits = ctx.services.limits
     await ctx.services.throttle.hit(
-        [(limits.sign_in_username, _key(username)), (limits.sign_in_address, ctx.client_address)]
+        [
+            (limits.sign_in_username, user_key(username)),
+            (limits.sign_in_address, ctx.client_address),
+        ]
     )
 
 
 async def sign_in(ctx: Context, username: str, password: str) -> AuthResult:
     await _check_sign_in_allowed(ctx, username)
     async with ctx.sessions() as session:
-        user = await session.scalar(select(User).where(col(User.username_key) == _key(username)))
+        user = await session.scalar(
+            select(User).where(col(User.username_key) == user_key(username))
+        )
     # An unknown user still costs one hash, so both failures take the same time.
     if not await verify_password(user.password_hash if user else None, password) or user is None:
         await _record_failed_sign_in(ctx, username)
         raise unauthenticated(WRONG_CREDENTIALS)
-    await ctx.services.throttle.clear(ctx.services.limits.sign_in_username, _key(username))
+    await ctx.services.throttle.clear(ctx.services.limits.sign_in_username, user_key(username))
     return await write(ctx, lambda session: _issue_pair(session, ctx, user))
 
 
@@ -151,7 +169,7 @@ async def refresh(ctx: Context, refresh_token: str) -> AuthResult:
             # Already revoked (password change, earlier theft, deleted account): refusing
             # is enough, and a stale token must not end the sessions that replaced it.
             return None
-        now = datetime.now(UTC)
+        now = utcnow()
         marked = await session.execute(
             update(RefreshToken)
             .where(
@@ -192,11 +210,11 @@ async def change_password(ctx: Context, current_password: str, new_password: str
     errors = FieldErrors()
     problem = password_problem(new_password, user.username)
     if problem:
-        errors.add("newPassword", problem)
+        errors.add("new_password", problem)
     await _check_sign_in_allowed(ctx, user.username)
     if not await verify_password(user.password_hash, current_password):
         await _record_failed_sign_in(ctx, user.username)
-        errors.add("currentPassword", "Wrong password.")
+        errors.add("current_password", "Wrong password.")
     errors.raise_if_any()
     new_hash = await hash_password(new_password)
 
@@ -207,7 +225,7 @@ async def change_password(ctx: Context, current_password: str, new_password: str
             .values(
                 password_hash=new_hash,
                 token_version=col(User.token_version) + 1,
-                updated_at=datetime.now(UTC),
+                updated_at=utcnow(),
             )
         )
         fresh = await session.scalar(select(User).where(col(User.id) == user.id))
@@ -215,7 +233,10 @@ async def change_password(ctx: Context, current_password: str, new_password: str
             raise unauthenticated("Your session has ended; sign in again.")
         return await _issue_pair(session, ctx, fresh)
 
-    return await write(ctx, change)
+    result = await write(ctx, change)
+    # Every token of the caller's is now revoked, this request's included.
+    ctx.end_session()
+    return result
 
 
 async def delete_account(ctx: Context, password: str) -> str:
@@ -229,8 +250,9 @@ async def delete_account(ctx: Context, password: str) -> str:
         await session.execute(delete(User).where(col(User.id) == user.id))
 
     await write(ctx, remove)
+    ctx.end_session()
     assert user.id is not None
-    return to_global_id(USER, user.id)
+    return USER.global_id(user.id)
 
 
 async def purge_expired_refresh_tokens(ctx: Context) -> int:
@@ -238,7 +260,7 @@ async def purge_expired_refresh_tokens(ctx: Context) -> int:
 
     async def purge(session: AsyncSession) -> int:
         result = await session.execute(
-            delete(RefreshToken).where(col(RefreshToken.expires_at) < datetime.now(UTC))
+            delete(RefreshToken).where(col(RefreshToken.expires_at) < utcnow())
         )
         return int(result.rowcount)  # type: ignore[attr-defined]
 

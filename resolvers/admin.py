@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from auth.passwords import hash_password, password_problem
+from auth.passwords import hash_password
 from db.transaction import run_in_transaction
-from models import User
-from resolvers.context import Services
-from resolvers.validation import FieldErrors
+from models import User, user_key
+from resolvers.accounts import new_user, validate_new_account
+from services import Services
 
 
 async def make_admin(services: Services, username: str, email: str, password: str) -> str | None:
@@ -20,40 +20,29 @@ async def make_admin(services: Services, username: str, email: str, password: st
     """
     async with services.sessions() as session:
         existing = await session.scalar(
-            select(User).where(
+            select(col(User.id)).where(
                 or_(
-                    col(User.username_key) == username.casefold(),
-                    col(User.email_key) == email.casefold(),
+                    col(User.username_key) == user_key(username),
+                    col(User.email_key) == user_key(email),
                 )
             )
         )
-    if existing is None:
-        errors = FieldErrors()
-        errors.username("username", username)
-        errors.email("email", email)
-        problem = password_problem(password, username)
-        if problem:
-            errors.add("password", problem)
-        if errors.fields:
-            return "; ".join(f"{k}: {v}" for k, v in errors.fields.items())
-        password_hash = await hash_password(password)
+    if existing is not None:
 
-    async def apply(session: AsyncSession) -> None:
-        if existing is not None:
-            user = await session.get(User, existing.id)
-            assert user is not None
-            user.is_admin = True
-        else:
-            session.add(
-                User(
-                    username=username,
-                    username_key=username.casefold(),
-                    email=email,
-                    email_key=email.casefold(),
-                    password_hash=password_hash,
-                    is_admin=True,
-                )
-            )
+        async def promote(session: AsyncSession) -> None:
+            promoted = update(User).where(col(User.id) == existing).values(is_admin=True)
+            await session.execute(promoted)
 
-    await run_in_transaction(services.sessions, apply)
+        await run_in_transaction(services.sessions, promote)
+        return None
+
+    errors = validate_new_account(username, email, password)
+    if errors.fields:
+        return "; ".join(f"{k}: {v}" for k, v in errors.fields.items())
+    password_hash = await hash_password(password)
+
+    async def insert(session: AsyncSession) -> None:
+        session.add(new_user(username, email, password_hash, is_admin=True))
+
+    await run_in_transaction(services.sessions, insert)
     return None

@@ -1,113 +1,68 @@
-"""Process-wide services (built once in the lifespan) and the per-request Context."""
+"""The per-request Context: who calls, how to reach the database, fresh loaders.
+
+Who calls is known in two steps. The access token's claims (signature and expiry) cost no
+query; whether the token is still current (not revoked by a password change, a sign-out
+everywhere, a detected theft, or the account's deletion) only the user's row can tell.
+A statement that filters on the caller may prove it on the way (`prove_current`); the
+SignedIn policy (schema/permissions.py) looks the caller up itself when nothing did, so no
+data leaves a signed-in field unless the token was shown current in this request.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timedelta
+from typing import Any
 
-from sqlalchemy import bindparam, select
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy import ColumnElement, bindparam, exists, select
 from sqlmodel import col
 
 from auth import tokens
-from auth.throttle import Limit, Throttle
 from db.engine import SessionFactory
 from db.reads import SharedReadSession
 from models import User
 from resolvers.errors import unauthenticated
 from resolvers.loaders import Loaders
+from services import Services
 from settings import Settings
 
-
-@dataclass(frozen=True, slots=True)
-class Limits:
-    sign_in_username: Limit
-    sign_in_address: Limit
-    sign_up_address: Limit
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> Limits:
-        return cls(
-            Limit(
-                "signin-user",
-                settings.sign_in_failures_per_username,
-                settings.sign_in_window_seconds,
-            ),
-            Limit(
-                "signin-addr",
-                settings.sign_in_failures_per_address,
-                settings.sign_in_window_seconds,
-            ),
-            Limit("signup-addr", settings.sign_ups_per_address, settings.sign_up_window_seconds),
-        )
-
-
-@dataclass(slots=True)
-class Services:
-    settings: Settings
-    engine: AsyncEngine
-    sessions: SessionFactory
-    signing_key: str
-    throttle: Throttle
-    limits: Limits
-
-    @property
-    def access_ttl(self) -> timedelta:
-        return timedelta(seconds=self.settings.access_token_ttl_seconds)
-
-    @property
-    def refresh_ttl(self) -> timedelta:
-        return timedelta(seconds=self.settings.refresh_token_ttl_seconds)
-
-
-_UNRESOLVED = object()
-# Built once: every signed-in request runs it.
+_UNRESOLVED: Any = object()
+# Built once: every signed-in request that is not proven current on the way runs it.
 _CALLER = select(User).where(col(User.id) == bindparam("user_id"))
 
 
 @dataclass(slots=True)
 class Context:
-    """Built once per request: who calls, how to reach the database, fresh loaders."""
-
     services: Services
     loaders: Loaders
     token: str | None
     client_address: str
     # Every read of the request goes through this one session (writes take their own).
     reads: SharedReadSession
-    _caller: object = field(default=_UNRESOLVED)
-    _claims: object = field(default=_UNRESOLVED)
-    # Set when a statement proved the token current without loading the user (page_owned).
-    _verified_id: int | None = None
+    _caller: User | None = field(default=_UNRESOLVED)
+    _claims: tokens.Claims | None = field(default=_UNRESOLVED)
+    _proven_id: int | None = None
+    _ended: bool = False
 
     @classmethod
     def create(cls, services: Services, token: str | None, client_address: str) -> Context:
         reads = SharedReadSession(services.sessions)
-        return cls(services, Loaders.create(reads), token, client_address, reads)
+        return cls(services, Loaders(reads), token, client_address, reads)
 
     @property
     def sessions(self) -> SessionFactory:
         return self.services.sessions
 
-    def forget_loaded(self) -> None:
-        """After a write, what the loaders cached may be stale: later fields load afresh."""
-        self.loaders = Loaders.create(self.reads)
-
-    async def caller(self) -> User | None:
-        """The user of a valid, unrevoked access token, else None (never raises for a bad token)."""
-        if self._caller is _UNRESOLVED:
-            self._caller = await self._resolve_caller()
-        return self._caller  # type: ignore[return-value]
-
     @property
-    def caller_id(self) -> int | None:
-        """The caller's id when this request already looked the caller up; never queries."""
-        caller = self._caller
-        return caller.id if isinstance(caller, User) else self._verified_id
+    def settings(self) -> Settings:
+        return self.services.settings
+
+    # ---- the caller ------------------------------------------------------------------------
 
     def claims(self) -> tokens.Claims | None:
-        """The access token's claims when its signature and expiry hold (no query: it may
-        still be revoked, which only the user's token_version tells)."""
+        """The access token's claims when its signature and expiry hold (it may still have
+        been revoked: only the user's token_version tells)."""
+        if self._ended:
+            return None
         if self._claims is _UNRESOLVED:
             try:
                 self._claims = (
@@ -117,7 +72,7 @@ class Context:
                 )
             except tokens.InvalidToken:
                 self._claims = None
-        return self._claims  # type: ignore[return-value]
+        return self._claims
 
     def require_claims(self) -> tokens.Claims:
         claims = self.claims()
@@ -125,15 +80,60 @@ class Context:
             raise unauthenticated()
         return claims
 
-    def verified(self, user_id: int) -> None:
-        """A statement filtered on the token's user and version found the token current."""
-        self._verified_id = user_id
+    def token_current(self) -> ColumnElement[bool]:
+        """A column for a statement about the caller's data: whether the token is current.
+
+        Uncorrelated, so the database evaluates it once per statement; a statement that
+        selects it and gets True hands the proof to `prove_current`.
+        """
+        claims = self.require_claims()
+        return exists(
+            select(col(User.id)).where(
+                col(User.id) == claims.user_id, col(User.token_version) == claims.version
+            )
+        )
+
+    def prove_current(self, proof: object) -> None:
+        """Record what a `token_current()` column answered (None: it was not asked)."""
+        claims = self.claims()
+        # MySQL answers an EXISTS column with 1, SQLite with True.
+        if claims is not None and (proof is True or proof == 1):
+            self._proven_id = claims.user_id
+
+    @property
+    def proven_current(self) -> bool:
+        return self._proven_id is not None or isinstance(self._caller, User)
+
+    async def caller(self) -> User | None:
+        """The user of a valid, current access token, else None (never raises for a bad token)."""
+        if self._ended:
+            return None
+        if self._caller is _UNRESOLVED:
+            self._caller = await self._resolve_caller()
+        return self._caller
 
     async def require_caller(self) -> User:
         user = await self.caller()
         if user is None:
             raise unauthenticated()
         return user
+
+    async def require_current(self) -> None:
+        """UNAUTHENTICATED unless the token is current; a query only if nothing proved it."""
+        if not self.proven_current:
+            await self.require_caller()
+
+    @property
+    def caller_id(self) -> int | None:
+        """The caller's id once this request showed the token current; never queries."""
+        if isinstance(self._caller, User):
+            return self._caller.id
+        return self._proven_id
+
+    def end_session(self) -> None:
+        """The caller revoked its own tokens (password change, deletion, sign-out everywhere):
+        the field that did it answers, later fields of this request run as nobody."""
+        self._ended = True
 
     async def _resolve_caller(self) -> User | None:
         claims = self.claims()

@@ -1,19 +1,17 @@
-"""Global object ids, base64("<GraphQL type name>:<id>"), as Relay expects."""
+"""Global object ids, base64("<GraphQL type name>:<id>"), as Relay expects.
+
+The type names come from the entity declarations (resolvers/entities.py).
+"""
 
 from __future__ import annotations
 
 import base64
 import binascii
 
-# Changing a name here changes every id a client holds.
-USER = "User"
-REF_BOOK = "RefBook"
-REF_DATA = "RefData"
-SYSTEM_INFO = "SystemInfo"
-PUBLIC_SCRIPT = "PublicScript"
 # The largest BIGINT: a larger number in an id or a cursor can name no row, and SQLite's
 # driver cannot even bind it.
 MAX_DB_ID = 2**63 - 1
+_MAX_DIGITS = len(str(MAX_DB_ID))
 
 
 def to_global_id(type_name: str, pk: int) -> str:
@@ -34,12 +32,16 @@ def from_global_id(global_id: str) -> tuple[str, int] | None:
 
 
 def parse_pk(text: str) -> int | None:
-    """A primary key written in ASCII digits, or None when it cannot name a row."""
+    """A primary key written as we write it (ASCII digits, no sign, no leading zero), or None.
+
+    One object has one id: "RefBook:0002" is not another spelling of "RefBook:2", so a
+    client cannot make ids that compare unequal yet name the same object.
+    """
     # No key has more than 19 digits, and int() raises ValueError beyond 4300.
-    if not text.isascii() or not text.isdigit() or len(text) > len(str(MAX_DB_ID)):
+    if not text.isascii() or not text.isdigit() or len(text) > _MAX_DIGITS or text[0] == "0":
         return None
     value = int(text)
-    return value if 1 <= value <= MAX_DB_ID else None
+    return value if value <= MAX_DB_ID else None
 
 
 def pk_of(global_id: str, type_name: str) -> int | None:

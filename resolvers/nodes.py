@@ -4,30 +4,24 @@ from __future__ import annotations
 
 from typing import Any
 
-from models import PublicScript, RefBook, RefData, SystemInfo
+from resolvers import owned
 from resolvers.context import Context
-from resolvers.ids import PUBLIC_SCRIPT, REF_BOOK, REF_DATA, SYSTEM_INFO, USER, from_global_id
-from resolvers.owned import fetch_owned
-
-_OWNED: dict[str, Any] = {REF_BOOK: RefBook, REF_DATA: RefData, SYSTEM_INFO: SystemInfo}
+from resolvers.entities import by_type_name
+from resolvers.entity import Ownership
+from resolvers.ids import from_global_id
 
 
 async def node(ctx: Context, global_id: str) -> Any:
     decoded = from_global_id(global_id)
-    if decoded is None:
+    entity = by_type_name(decoded[0]) if decoded else None
+    if decoded is None or entity is None:
         return None
-    type_name, pk = decoded
-    if type_name == PUBLIC_SCRIPT:
-        async with ctx.reads() as session:
-            return await session.get(PublicScript, pk)
+    if entity.ownership is Ownership.PUBLIC:
+        return await owned.get(ctx, entity, global_id)
     # Private objects: only the owner sees them; no token (or a bad one) sees nothing.
     caller = await ctx.caller()
     if caller is None:
         return None
-    if type_name == USER:
-        return caller if caller.id == pk else None
-    model = _OWNED.get(type_name)
-    if model is None:
-        return None
-    async with ctx.reads() as session:
-        return await fetch_owned(session, model, pk, caller.id)
+    if entity.ownership is Ownership.SELF:
+        return caller if caller.id == decoded[1] else None
+    return await owned.get(ctx, entity, global_id)

@@ -1,153 +1,220 @@
-"""Reading, changing and deleting a caller's own objects.
+"""Reading and writing any entity's objects, as its declaration (resolvers/entities.py) says.
 
 Another user's object and a missing one look the same: None on reads, NOT_FOUND on writes.
+Reads of a caller's own objects carry the token check in their statement
+(`Context.token_current`); writes lock what they change before they take the time, so a
+later write never carries an older `updatedAt`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
-from datetime import UTC, datetime
-from typing import Any, TypeVar
+from collections.abc import Mapping
+from typing import Any, TypeVar, cast
 
-from sqlalchemy import delete, exists, select
+from sqlalchemy import ColumnElement, CursorResult, func, select
+from sqlalchemy import delete as sql_delete
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col
+from sqlmodel import SQLModel, col
 
-from auth.tokens import Claims
-from models import RefBook, RefData, SystemInfo, User
-from resolvers import rows
+from models import User
+from models.types import utcnow
 from resolvers.context import Context
-from resolvers.errors import AppError, not_found, unauthenticated
-from resolvers.ids import pk_of
+from resolvers.entity import Entity, Ownership, key_of
+from resolvers.errors import bad_input, not_found, unauthenticated
 from resolvers.pagination import Page, PageArgs, paginate
+from resolvers.parts import Part
+from resolvers.validation import (
+    NOT_NULL,
+    REQUIRED,
+    FieldErrors,
+    values_for_create,
+    values_for_update,
+)
 from resolvers.writes import write
 
-M = TypeVar("M")
-ROW_OF: dict[Any, type[Any]] = {
-    RefBook: rows.RefBookRow,
-    RefData: rows.RefDataRow,
-    SystemInfo: rows.SystemInfoRow,
-}
+M = TypeVar("M", bound=SQLModel)
+_CURRENT = "token_current"
 
 
-def _token_current(claims: Claims) -> Any:
-    """Whether the token's user still has the token's version: a column for the caller's reads,
-    so the revocation check rides along in their statement instead of a lookup of its own."""
-    return exists(
-        select(col(User.id)).where(
-            col(User.id) == claims.user_id, col(User.token_version) == claims.version
-        )
-    ).label("current")
+def _owner_scope(entity: Entity[Any], user_id: int | None) -> list[ColumnElement[bool]]:
+    if entity.ownership is Ownership.USER:
+        return [entity.column("user_id") == user_id]
+    return []
 
 
-async def get_owned(ctx: Context, model: type[M], type_name: str, global_id: str) -> M | None:
-    """The caller's object, the token check folded in; only a miss looks the caller up, so a
-    revoked token is UNAUTHENTICATED and a missing or foreign object None, as before."""
-    claims = ctx.require_claims()
-    pk = pk_of(global_id, type_name)
-    found = None
-    if pk is not None:
-        table: Any = model
-        stmt = select(model, _token_current(claims)).where(
-            col(table.id) == pk, col(table.user_id) == claims.user_id
-        )
+# ---- reads ---------------------------------------------------------------------------------
+
+
+async def get(ctx: Context, entity: Entity[M], global_id: str) -> M | None:
+    pk = entity.pk_of(global_id)
+    if entity.ownership is Ownership.PUBLIC:
+        if pk is None:
+            return None
+        stmt = select(*entity.columns).where(entity.column("id") == pk)
         async with ctx.reads() as session:
-            found = (await session.execute(stmt)).first()
-    if found is None:
-        await ctx.require_caller()
-        return None
-    if not found[1]:
-        raise unauthenticated()
-    ctx.verified(claims.user_id)
-    return found[0]
-
-
-async def fetch_owned(
-    session: AsyncSession, model: type[M], pk: int, user_id: int | None, lock: bool = False
-) -> M | None:
-    table: Any = model
-    stmt = select(model).where(col(table.id) == pk, col(table.user_id) == user_id)
-    if lock:
-        stmt = stmt.with_for_update()
-    return (await session.execute(stmt)).scalar_one_or_none()
-
-
-async def page_owned(ctx: Context, model: Any, args: PageArgs) -> Page[Any]:
-    """The caller's page, with the token's revocation check folded into the page's statement.
-
-    Looking the caller up first cost a round trip and an ORM object on every page. Instead
-    the page filters on the token's user id and carries whether that user still has the
-    token's version (an uncorrelated EXISTS). Only an empty page, or bad arguments, look the
-    caller up, so a revoked token still answers UNAUTHENTICATED and nothing else.
-    """
+            found = (await session.execute(stmt)).all()
+        return entity.rows(found)[0] if found else None
     claims = ctx.require_claims()
-    row_type = ROW_OF[model]
-    current = _token_current(claims)
-    try:
-        page = await paginate(
-            ctx.reads,
-            model,
-            [col(model.user_id) == claims.user_id],
-            args,
-            [*rows.columns(row_type), current],
-        )
-    except AppError:
-        await ctx.require_caller()
-        raise
-    if not page.rows:
-        await ctx.require_caller()
-    elif not page.rows[0][-1]:
-        raise unauthenticated()
-    else:
-        ctx.verified(claims.user_id)
-    page.rows = [row_type._make(row[:-1]) for row in page.rows]
-    return page
-
-
-def owned_pk(global_id: str, type_name: str, what: str) -> int:
-    pk = pk_of(global_id, type_name)
     if pk is None:
-        raise not_found(what)
-    return pk
+        return None
+    stmt = select(*entity.columns, ctx.token_current().label(_CURRENT)).where(
+        entity.column("id") == pk, *_owner_scope(entity, claims.user_id)
+    )
+    async with ctx.reads() as session:
+        found = (await session.execute(stmt)).all()
+    if not found:
+        return None
+    ctx.prove_current(found[0][-1])
+    return entity.rows(found)[0]
 
 
-async def update_owned(
-    ctx: Context,
-    model: type[M],
-    type_name: str,
-    what: str,
-    global_id: str,
-    changes: Mapping[str, Any],
-    also: Callable[[AsyncSession, M], Awaitable[None]] | None = None,
-) -> M:
-    """Apply `changes` to the caller's object (locked) and run `also` in the same transaction."""
+async def page(ctx: Context, entity: Entity[M], args: PageArgs) -> Page[M]:
+    if entity.ownership is Ownership.PUBLIC:
+        return await paginate(ctx.reads, entity, [], args)
+    claims = ctx.require_claims()
+    found = await paginate(
+        ctx.reads,
+        entity,
+        _owner_scope(entity, claims.user_id),
+        args,
+        extras={_CURRENT: ctx.token_current()},
+    )
+    ctx.prove_current(found.extras.get(_CURRENT))
+    return found
+
+
+async def load_part(ctx: Context, part: Part, owner: Any) -> Any:
+    """What `part` holds for `owner` (a model or row whose id names it), batched."""
+    return await ctx.loaders.load(part, key_of(owner))
+
+
+# ---- writes --------------------------------------------------------------------------------
+
+
+def _parse_parts(
+    entity: Entity[Any], given: Mapping[str, Any], errors: FieldErrors, creating: bool
+) -> dict[Part, Any]:
+    parsed: dict[Part, Any] = {}
+    for part in entity.parts:
+        if part.field not in given and not creating:
+            continue
+        value = given.get(part.field)
+        if value is None:
+            if creating and part.default is not REQUIRED:
+                value = part.default
+            else:
+                errors.add(part.field, NOT_NULL)
+                continue
+        parsed[part] = part.parse(errors, value)
+    return parsed
+
+
+async def _lock_owner(
+    session: AsyncSession, ctx: Context, entity: Entity[Any], user_id: int, version: int
+) -> None:
+    """Locks the owner's row (every create of this user queues here, so two cannot both see
+    room for one more) and checks the token is still current, then the account's quota."""
+    stmt = select(col(User.token_version)).where(col(User.id) == user_id).with_for_update()
+    locked = await session.scalar(stmt)
+    if locked is None or locked != version:
+        raise unauthenticated()
+    if entity.quota_setting is None:
+        return
+    quota = int(getattr(ctx.settings, entity.quota_setting))
+    stored = await session.scalar(
+        select(func.count()).select_from(entity.model).where(*_owner_scope(entity, user_id))
+    )
+    if int(stored or 0) >= quota:
+        raise bad_input(
+            {},
+            f"An account can store at most {quota} {entity.display_name} objects; "
+            "delete some before adding more.",
+        )
+
+
+async def create(ctx: Context, entity: Entity[M], given: Mapping[str, Any]) -> M:
+    if entity.ownership is Ownership.USER:
+        claims = ctx.require_claims()
+        user_id, version = claims.user_id, claims.version
+    else:
+        caller = await ctx.require_caller()
+        assert caller.id is not None
+        user_id, version = caller.id, caller.token_version
+    errors = FieldErrors()
+    columns = values_for_create(entity.rules, given, errors)
+    parsed = _parse_parts(entity, given, errors, creating=True)
+    errors.raise_if_any()
+
+    async def insert(session: AsyncSession) -> tuple[M, int, dict[Part, Any]]:
+        await _lock_owner(session, ctx, entity, user_id, version)
+        now = utcnow()  # one clock read: a new object's updatedAt is its createdAt
+        obj = entity.model(user_id=user_id, created_at=now, updated_at=now, **columns)
+        session.add(obj)
+        await session.flush()
+        pk = key_of(obj)
+        written = {
+            part: await part.write(session, pk, user_id, value, False)
+            for part, value in parsed.items()
+        }
+        return obj, pk, written
+
+    obj, pk, written = await write(ctx, insert)
+    ctx.prove_current(True)
+    for part, value in written.items():
+        ctx.loaders.answer(part, pk, value)
+    return obj
+
+
+async def update(ctx: Context, entity: Entity[M], global_id: str, changes: Mapping[str, Any]) -> M:
     caller = await ctx.require_caller()
-    pk = owned_pk(global_id, type_name, what)
+    errors = FieldErrors()
+    columns = values_for_update(entity.rules, changes, errors)
+    parsed = _parse_parts(entity, changes, errors, creating=False)
+    errors.raise_if_any()
+    pk = entity.pk_of(global_id)
+    if pk is None:
+        raise not_found(entity.display_name)
+    assert caller.id is not None
 
-    async def change(session: AsyncSession) -> M:
-        obj = await fetch_owned(session, model, pk, caller.id, lock=True)
+    async def change(session: AsyncSession) -> tuple[M, dict[Part, Any]]:
+        stmt = (
+            select(entity.model)
+            .where(entity.column("id") == pk, *_owner_scope(entity, caller.id))
+            .with_for_update()
+        )
+        obj = (await session.execute(stmt)).scalar_one_or_none()
         if obj is None:
-            raise not_found(what)
-        for name, value in changes.items():
+            raise not_found(entity.display_name)
+        # The time is taken once the row is locked: a write that waited for ours carries a
+        # later one.
+        for name, value in {**columns, "updated_at": utcnow()}.items():
             setattr(obj, name, value)
-        obj.updated_at = datetime.now(UTC)  # type: ignore[attr-defined]
-        if also is not None:
-            await also(session, obj)
-        return obj
+        written = {
+            part: await part.write(session, pk, caller.id or 0, value, True)
+            for part, value in parsed.items()
+        }
+        return obj, written
 
-    return await write(ctx, change)
+    obj, written = await write(ctx, change)
+    for part, value in written.items():
+        ctx.loaders.answer(part, pk, value)
+    return obj
 
 
-async def delete_owned(ctx: Context, model: Any, type_name: str, what: str, global_id: str) -> str:
+async def delete(ctx: Context, entity: Entity[Any], global_id: str) -> str:
     caller = await ctx.require_caller()
-    pk = owned_pk(global_id, type_name, what)
+    pk = entity.pk_of(global_id)
+    if pk is None:
+        raise not_found(entity.display_name)
 
     async def remove(session: AsyncSession) -> int:
         result = await session.execute(
-            delete(model).where(col(model.id) == pk, col(model.user_id) == caller.id)
+            sql_delete(entity.model).where(
+                entity.column("id") == pk, *_owner_scope(entity, caller.id)
+            )
         )
-        return int(result.rowcount)  # type: ignore[attr-defined]
+        return int(cast(CursorResult[Any], result).rowcount)
 
     if await write(ctx, remove) != 1:
-        raise not_found(what)
-    return global_id
+        raise not_found(entity.display_name)
+    return entity.global_id(pk)

@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import ColumnElement, and_, exists, func, or_, select
+from sqlmodel import SQLModel
 
 from db.reads import ReadSessions
+from resolvers.entity import Entity
 from resolvers.errors import bad_input
 from resolvers.ids import parse_pk
 
@@ -26,7 +28,9 @@ _CURSOR_PREFIX = "k1:"
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
 
-M = TypeVar("M")
+R = TypeVar("R")
+M = TypeVar("M", bound=SQLModel)
+_BEYOND = "_beyond"
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,11 +73,14 @@ def decode_cursor(cursor: str) -> CursorKey | None:
 
 
 @dataclass(slots=True)
-class Page(Generic[M]):
-    rows: Sequence[M]
+class Page(Generic[R]):
+    rows: Sequence[R]
     has_next_page: bool
     has_previous_page: bool
     count: Callable[[], Awaitable[int]]
+    # The values of the page's named extra columns (uncorrelated: one value for the whole
+    # page); absent when the page is empty and so carried no answer.
+    extras: Mapping[str, Any] = field(default_factory=dict)
 
     @staticmethod
     def cursor_of(row: Any) -> str:
@@ -115,13 +122,18 @@ def _newer_than(model: Any, key: CursorKey, inclusive: bool = False) -> ColumnEl
 
 async def paginate(
     sessions: ReadSessions,
-    model: Any,
+    entity: Entity[M],
     where: Sequence[ColumnElement[bool]],
     args: PageArgs,
-    columns: Sequence[Any] | None = None,
-) -> Page[Any]:
-    """One page of `model` rows matching `where`, newest first, per the Relay spec."""
+    extras: Mapping[str, ColumnElement[Any]] | None = None,
+) -> Page[M]:
+    """One page of `entity` rows matching `where`, newest first, per the Relay spec.
+
+    `extras` are scalar expressions that do not depend on the row (an uncorrelated EXISTS,
+    say): they ride along in the page's statement and come back by name in `Page.extras`.
+    """
     limit, backward, after, before = _validate(args)
+    model: Any = entity.model
     bounds = list(where)
     if after is not None:
         bounds.append(_older_than(model, after))
@@ -133,6 +145,7 @@ async def paginate(
         if backward
         else (model.created_at.desc(), model.id.desc())
     )
+    named = dict(extras or {})
     # Relay: the side we did not page toward is known only through its cursor. Asked in the
     # page's own statement (an uncorrelated EXISTS, evaluated once), not in a second one.
     outer = before if backward else after
@@ -144,17 +157,19 @@ async def paginate(
             else _newer_than(model, outer, inclusive=True)
         )
         probe = exists(select(model.id).where(*where, edge))
-    selected = [*(columns or (model,)), *((probe.label("beyond"),) if probe is not None else ())]
+        named[_BEYOND] = probe
+    selected = [*entity.columns, *(expr.label(name) for name, expr in named.items())]
     stmt = select(*selected).where(*bounds).order_by(*order).limit(limit + 1)
 
     async with sessions() as session:
         found = (await session.execute(stmt)).all()
-        beyond = bool(found[0][-1]) if found and probe is not None else False
+        width = len(entity.columns)
+        values: dict[str, Any] = dict(zip(named, found[0][width:], strict=True)) if found else {}
         if probe is not None and not found:
             # An empty page carries no answer: ask alone.
-            beyond = bool(await session.scalar(select(probe)))
-    width = len(selected) - (1 if probe is not None else 0)
-    rows: list[Any] = [row[:width] if columns else row[0] for row in found]
+            values[_BEYOND] = await session.scalar(select(probe))
+    beyond = bool(values.pop(_BEYOND, False))
+    rows = entity.rows(found)
     more = len(rows) > limit
     rows = rows[:limit]
     if backward:
@@ -170,4 +185,5 @@ async def paginate(
         has_next_page=beyond if backward else more,
         has_previous_page=more if backward else beyond,
         count=count,
+        extras={name: values[name] for name in (extras or {}) if name in values},
     )

@@ -26,5 +26,5 @@ async def write(ctx: Context, work: Callable[[AsyncSession], Awaitable[T]]) -> T
     except TransactionRetriesExhausted as error:
         raise service_unavailable() from error
     # A later mutation of the same document must not see links or texts cached before it.
-    ctx.forget_loaded()
+    ctx.loaders.forget()
     return result

@@ -10,6 +10,7 @@ from strawberry.extensions import ParserCache, ValidationCache
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext, ExecutionResult
 
+from schema.checks import check_entities_bound, check_root_policies
 from schema.deadline import run_with_deadline
 from schema.error_codes import ErrorCodeEnum
 from schema.errors import log_errors
@@ -18,14 +19,7 @@ from schema.mutation import Mutation
 from schema.observe import ObserveOperation
 from schema.query import Query
 from schema.reads import EndReads
-from schema.types import (
-    PublicScriptType,
-    RefBookType,
-    RefDataType,
-    SystemInfoType,
-    UserType,
-    resolve_attribute,
-)
+from schema.types import NODE_TYPES, resolve_attribute
 
 
 class AppSchema(strawberry.Schema):
@@ -51,10 +45,11 @@ def build_schema(
     limits: QueryLimits | None = None,
 ) -> AppSchema:
     limits = limits or QueryLimits()
+    check_entities_bound()
     schema = AppSchema(
         query=Query,
         mutation=Mutation,
-        types=[UserType, RefBookType, RefDataType, SystemInfoType, PublicScriptType, ErrorCodeEnum],
+        types=[*NODE_TYPES.values(), ErrorCodeEnum],
         config=StrawberryConfig(
             disable_field_suggestions=not field_suggestions, default_resolver=resolve_attribute
         ),
@@ -70,5 +65,6 @@ def build_schema(
             *(extensions or []),
         ],
     )
+    check_root_policies(schema)
     schema.operation_timeout = limits.timeout_seconds
     return schema

@@ -12,6 +12,7 @@ from typing import Any
 from graphql import GraphQLError
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
+from strawberry.utils.str_converters import to_camel_case
 
 from db.transaction import TransactionRetriesExhausted
 from resolvers.errors import AppError, ErrorCode
@@ -77,10 +78,17 @@ def log_errors(errors: list[GraphQLError]) -> None:
             log.warning("database unavailable at %s: %r", error.path, error.original_error)
 
 
+def graphql_field_names(fields: dict[str, str]) -> dict[str, str]:
+    """Resolvers name bad input fields as Python does; clients know them by GraphQL names."""
+    return {to_camel_case(name): message for name, message in fields.items()}
+
+
 def format_error(error: GraphQLError) -> dict[str, Any]:
     code = code_of(error)
     formatted = error.formatted
     extensions = dict(formatted.get("extensions") or {})
+    if isinstance(extensions.get("fields"), dict):
+        extensions["fields"] = graphql_field_names(extensions["fields"])
     if code is ErrorCode.INTERNAL_SERVER_ERROR:
         formatted["message"] = INTERNAL_MESSAGE
         extensions = {}

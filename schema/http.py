@@ -15,8 +15,9 @@ from strawberry.http import GraphQLHTTPResponse
 from strawberry.types import ExecutionResult
 
 from auth.tokens import bearer_token
-from resolvers.context import Context, Services
+from resolvers.context import Context
 from schema.errors import format_error
+from services import Services
 
 
 def client_address(request: Request | WebSocket) -> str:

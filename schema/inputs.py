@@ -7,7 +7,7 @@ from typing import Any
 
 import strawberry
 
-from schema.types import Language
+from models import Language
 
 
 def provided(data: Any) -> dict[str, Any]:
@@ -40,7 +40,7 @@ class ChangePasswordInput:
 
 @strawberry.input
 class CreateSystemInfoInput:
-    language: Language  # type: ignore[valid-type]
+    language: Language
     major: str
     understanding_level: int
     description: str | None = "No Description"
@@ -58,7 +58,7 @@ class CreateSystemInfoInput:
 )
 class UpdateSystemInfoInput:
     description: str | None = strawberry.UNSET
-    language: Language | None = strawberry.UNSET  # type: ignore[valid-type]
+    language: Language | None = strawberry.UNSET
     major: str | None = strawberry.UNSET
     understanding_level: int | None = strawberry.UNSET
     only_use_reference_data: bool | None = strawberry.UNSET

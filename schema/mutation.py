@@ -1,12 +1,13 @@
-"""The Mutation root: each field validates through its resolver and writes in one transaction."""
+"""The Mutation root. Every field declares its policy (schema/permissions.py) and writes in one
+transaction through its resolver."""
 
 from __future__ import annotations
 
 import strawberry
-from strawberry.types import Info
 
-from resolvers import accounts, public_scripts, ref_books, ref_datas, system_infos
-from resolvers.context import Context
+from models import PublicScript, RefBook, RefData, SystemInfo, User
+from resolvers import accounts, owned
+from resolvers.entities import PUBLIC_SCRIPT, REF_BOOK, REF_DATA, SYSTEM_INFO
 from schema.inputs import (
     ChangePasswordInput,
     CreatePublicScriptInput,
@@ -21,9 +22,10 @@ from schema.inputs import (
     UpdateSystemInfoInput,
     provided,
 )
-from schema.permissions import ADMIN, AUTHENTICATED
+from schema.permissions import ADMIN, PUBLIC, SIGNED_IN
 from schema.types import (
     AuthPayload,
+    Ctx,
     PublicScriptType,
     RefBookType,
     RefDataType,
@@ -31,36 +33,35 @@ from schema.types import (
     UserType,
 )
 
-Ctx = Info[Context, None]
-
 
 def _payload(result: accounts.AuthResult) -> AuthPayload:
     return AuthPayload(
         access_token=result.access_token,
         refresh_token=result.refresh_token,
         expires_in=result.expires_in,
-        user=result.user,  # type: ignore[arg-type]
+        user=result.user,
     )
 
 
 @strawberry.type
 class Mutation:
-    @strawberry.mutation
-    async def sign_up(self, info: Ctx, input: SignUpInput) -> UserType:
-        user = await accounts.sign_up(info.context, input.username, input.email, input.password)
-        return user  # type: ignore[return-value]
+    @strawberry.mutation(extensions=[PUBLIC], graphql_type=UserType)
+    async def sign_up(self, info: Ctx, input: SignUpInput) -> User:
+        return await accounts.sign_up(info.context, input.username, input.email, input.password)
 
-    @strawberry.mutation
+    @strawberry.mutation(extensions=[PUBLIC])
     async def sign_in(self, info: Ctx, input: SignInInput) -> AuthPayload:
         return _payload(await accounts.sign_in(info.context, input.username, input.password))
 
-    @strawberry.mutation(description="Trade a valid refresh token for a new pair.")
+    @strawberry.mutation(
+        description="Trade a valid refresh token for a new pair.", extensions=[PUBLIC]
+    )
     async def refresh_token(self, info: Ctx, refresh_token: str) -> AuthPayload:
         return _payload(await accounts.refresh(info.context, refresh_token))
 
     @strawberry.mutation(
         description="Revokes every token issued before it, then returns a new pair.",
-        permission_classes=AUTHENTICATED,
+        extensions=[SIGNED_IN],
     )
     async def change_password(self, info: Ctx, input: ChangePasswordInput) -> AuthPayload:
         result = await accounts.change_password(
@@ -72,70 +73,67 @@ class Mutation:
         description=(
             "Deletes the caller and everything the caller owns. Returns the deleted user's id."
         ),
-        permission_classes=AUTHENTICATED,
+        extensions=[SIGNED_IN],
     )
     async def delete_account(self, info: Ctx, password: str) -> strawberry.ID:
         return strawberry.ID(await accounts.delete_account(info.context, password))
 
-    @strawberry.mutation(permission_classes=AUTHENTICATED)
-    async def create_system_info(self, info: Ctx, input: CreateSystemInfoInput) -> SystemInfoType:
-        return await system_infos.create(info.context, provided(input))  # type: ignore[return-value]
+    @strawberry.mutation(extensions=[SIGNED_IN], graphql_type=SystemInfoType)
+    async def create_system_info(self, info: Ctx, input: CreateSystemInfoInput) -> SystemInfo:
+        return await owned.create(info.context, SYSTEM_INFO, provided(input))
 
-    @strawberry.mutation(permission_classes=AUTHENTICATED)
+    @strawberry.mutation(extensions=[SIGNED_IN], graphql_type=SystemInfoType)
     async def update_system_info(
         self, info: Ctx, id: strawberry.ID, input: UpdateSystemInfoInput
-    ) -> SystemInfoType:
-        return await system_infos.update(info.context, id, provided(input))  # type: ignore[return-value]
+    ) -> SystemInfo:
+        return await owned.update(info.context, SYSTEM_INFO, id, provided(input))
 
-    @strawberry.mutation(
-        description="Returns the deleted object's id.", permission_classes=AUTHENTICATED
-    )
+    @strawberry.mutation(description="Returns the deleted object's id.", extensions=[SIGNED_IN])
     async def delete_system_info(self, info: Ctx, id: strawberry.ID) -> strawberry.ID:
-        return strawberry.ID(await system_infos.delete(info.context, id))
+        return strawberry.ID(await owned.delete(info.context, SYSTEM_INFO, id))
 
-    @strawberry.mutation(permission_classes=AUTHENTICATED)
-    async def create_ref_book(self, info: Ctx, input: CreateRefBookInput) -> RefBookType:
-        return await ref_books.create(info.context, input.author, input.title)  # type: ignore[return-value]
+    @strawberry.mutation(extensions=[SIGNED_IN], graphql_type=RefBookType)
+    async def create_ref_book(self, info: Ctx, input: CreateRefBookInput) -> RefBook:
+        return await owned.create(info.context, REF_BOOK, provided(input))
 
-    @strawberry.mutation(permission_classes=AUTHENTICATED)
+    @strawberry.mutation(extensions=[SIGNED_IN], graphql_type=RefBookType)
     async def update_ref_book(
         self, info: Ctx, id: strawberry.ID, input: UpdateRefBookInput
-    ) -> RefBookType:
-        return await ref_books.update(info.context, id, provided(input))  # type: ignore[return-value]
+    ) -> RefBook:
+        return await owned.update(info.context, REF_BOOK, id, provided(input))
 
-    @strawberry.mutation(permission_classes=AUTHENTICATED)
+    @strawberry.mutation(extensions=[SIGNED_IN])
     async def delete_ref_book(self, info: Ctx, id: strawberry.ID) -> strawberry.ID:
-        return strawberry.ID(await ref_books.delete(info.context, id))
+        return strawberry.ID(await owned.delete(info.context, REF_BOOK, id))
 
-    @strawberry.mutation(permission_classes=AUTHENTICATED)
-    async def create_ref_data(self, info: Ctx, input: CreateRefDataInput) -> RefDataType:
-        return await ref_datas.create(info.context, input.title, input.content)  # type: ignore[return-value]
+    @strawberry.mutation(extensions=[SIGNED_IN], graphql_type=RefDataType)
+    async def create_ref_data(self, info: Ctx, input: CreateRefDataInput) -> RefData:
+        return await owned.create(info.context, REF_DATA, provided(input))
 
-    @strawberry.mutation(permission_classes=AUTHENTICATED)
+    @strawberry.mutation(extensions=[SIGNED_IN], graphql_type=RefDataType)
     async def update_ref_data(
         self, info: Ctx, id: strawberry.ID, input: UpdateRefDataInput
-    ) -> RefDataType:
-        return await ref_datas.update(info.context, id, provided(input))  # type: ignore[return-value]
+    ) -> RefData:
+        return await owned.update(info.context, REF_DATA, id, provided(input))
 
-    @strawberry.mutation(permission_classes=AUTHENTICATED)
+    @strawberry.mutation(extensions=[SIGNED_IN])
     async def delete_ref_data(self, info: Ctx, id: strawberry.ID) -> strawberry.ID:
-        return strawberry.ID(await ref_datas.delete(info.context, id))
+        return strawberry.ID(await owned.delete(info.context, REF_DATA, id))
 
-    @strawberry.mutation(description="Admins only (FORBIDDEN otherwise).", permission_classes=ADMIN)
-    async def create_public_script(
-        self, info: Ctx, input: CreatePublicScriptInput
-    ) -> PublicScriptType:
-        created = await public_scripts.create(
-            info.context, input.name, input.description, input.scripts
-        )
-        return created  # type: ignore[return-value]
+    @strawberry.mutation(
+        description="Admins only (FORBIDDEN otherwise).",
+        extensions=[ADMIN],
+        graphql_type=PublicScriptType,
+    )
+    async def create_public_script(self, info: Ctx, input: CreatePublicScriptInput) -> PublicScript:
+        return await owned.create(info.context, PUBLIC_SCRIPT, provided(input))
 
-    @strawberry.mutation(permission_classes=ADMIN)
+    @strawberry.mutation(extensions=[ADMIN], graphql_type=PublicScriptType)
     async def update_public_script(
         self, info: Ctx, id: strawberry.ID, input: UpdatePublicScriptInput
-    ) -> PublicScriptType:
-        return await public_scripts.update(info.context, id, provided(input))  # type: ignore[return-value]
+    ) -> PublicScript:
+        return await owned.update(info.context, PUBLIC_SCRIPT, id, provided(input))
 
-    @strawberry.mutation(permission_classes=ADMIN)
+    @strawberry.mutation(extensions=[ADMIN])
     async def delete_public_script(self, info: Ctx, id: strawberry.ID) -> strawberry.ID:
-        return strawberry.ID(await public_scripts.delete(info.context, id))
+        return strawberry.ID(await owned.delete(info.context, PUBLIC_SCRIPT, id))

@@ -1,18 +1,26 @@
-"""The Query root."""
+"""The Query root. Every field declares its policy (schema/permissions.py)."""
 
 from __future__ import annotations
 
-import strawberry
-from strawberry.types import Info
+from typing import Any
 
-from resolvers import nodes, public_scripts, ref_books, ref_datas, system_infos
-from resolvers.context import Context
+import strawberry
+
+from models import PublicScript, RefBook, RefData, SystemInfo, User
+from resolvers import nodes, owned
+from resolvers.entities import PUBLIC_SCRIPT, REF_BOOK, REF_DATA, SYSTEM_INFO
 from resolvers.pagination import PageArgs
 from schema.connections import Connection
-from schema.permissions import ACCESS_TOKEN, AUTHENTICATED
-from schema.types import Node, PublicScriptType, RefBookType, RefDataType, SystemInfoType, UserType
-
-Ctx = Info[Context, None]
+from schema.permissions import PUBLIC, SIGNED_IN
+from schema.types import (
+    Ctx,
+    Node,
+    PublicScriptType,
+    RefBookType,
+    RefDataType,
+    SystemInfoType,
+    UserType,
+)
 
 
 def _args(first: int | None, after: str | None, last: int | None, before: str | None) -> PageArgs:
@@ -25,21 +33,24 @@ class Query:
         description=(
             "Any object the caller may see, by global id; null when it does not exist or is "
             "not the caller's."
-        )
+        ),
+        extensions=[PUBLIC],
+        graphql_type=Node | None,
     )
-    async def node(self, info: Ctx, id: strawberry.ID) -> Node | None:
+    async def node(self, info: Ctx, id: strawberry.ID) -> Any:
         return await nodes.node(info.context, id)
 
     @strawberry.field(
         description="The signed-in user. UNAUTHENTICATED without a valid access token.",
-        permission_classes=AUTHENTICATED,
+        extensions=[SIGNED_IN],
+        graphql_type=UserType,
     )
-    async def me(self, info: Ctx) -> UserType:
-        return await info.context.require_caller()  # type: ignore[return-value]
+    async def me(self, info: Ctx) -> User:
+        return await info.context.require_caller()
 
     @strawberry.field(
         description="The caller's own objects, newest first. `first`/`last` at most 100.",
-        permission_classes=ACCESS_TOKEN,
+        extensions=[SIGNED_IN],
     )
     async def system_infos(
         self,
@@ -49,11 +60,10 @@ class Query:
         last: int | None = None,
         before: str | None = None,
     ) -> Connection[SystemInfoType]:
-        return Connection(
-            page=await system_infos.page(info.context, _args(first, after, last, before))
-        )
+        page = await owned.page(info.context, SYSTEM_INFO, _args(first, after, last, before))
+        return Connection(page=page)
 
-    @strawberry.field(permission_classes=ACCESS_TOKEN)
+    @strawberry.field(extensions=[SIGNED_IN])
     async def ref_books(
         self,
         info: Ctx,
@@ -62,11 +72,10 @@ class Query:
         last: int | None = None,
         before: str | None = None,
     ) -> Connection[RefBookType]:
-        return Connection(
-            page=await ref_books.page(info.context, _args(first, after, last, before))
-        )
+        page = await owned.page(info.context, REF_BOOK, _args(first, after, last, before))
+        return Connection(page=page)
 
-    @strawberry.field(permission_classes=ACCESS_TOKEN)
+    @strawberry.field(extensions=[SIGNED_IN])
     async def ref_datas(
         self,
         info: Ctx,
@@ -75,23 +84,22 @@ class Query:
         last: int | None = None,
         before: str | None = None,
     ) -> Connection[RefDataType]:
-        return Connection(
-            page=await ref_datas.page(info.context, _args(first, after, last, before))
-        )
+        page = await owned.page(info.context, REF_DATA, _args(first, after, last, before))
+        return Connection(page=page)
 
-    @strawberry.field(permission_classes=ACCESS_TOKEN)
-    async def system_info(self, info: Ctx, id: strawberry.ID) -> SystemInfoType | None:
-        return await system_infos.get(info.context, id)  # type: ignore[return-value]
+    @strawberry.field(extensions=[SIGNED_IN], graphql_type=SystemInfoType | None)
+    async def system_info(self, info: Ctx, id: strawberry.ID) -> SystemInfo | None:
+        return await owned.get(info.context, SYSTEM_INFO, id)
 
-    @strawberry.field(permission_classes=ACCESS_TOKEN)
-    async def ref_book(self, info: Ctx, id: strawberry.ID) -> RefBookType | None:
-        return await ref_books.get(info.context, id)  # type: ignore[return-value]
+    @strawberry.field(extensions=[SIGNED_IN], graphql_type=RefBookType | None)
+    async def ref_book(self, info: Ctx, id: strawberry.ID) -> RefBook | None:
+        return await owned.get(info.context, REF_BOOK, id)
 
-    @strawberry.field(permission_classes=ACCESS_TOKEN)
-    async def ref_data(self, info: Ctx, id: strawberry.ID) -> RefDataType | None:
-        return await ref_datas.get(info.context, id)  # type: ignore[return-value]
+    @strawberry.field(extensions=[SIGNED_IN], graphql_type=RefDataType | None)
+    async def ref_data(self, info: Ctx, id: strawberry.ID) -> RefData | None:
+        return await owned.get(info.context, REF_DATA, id)
 
-    @strawberry.field(description="Public: no sign-in needed. Newest first.")
+    @strawberry.field(description="Public: no sign-in needed. Newest first.", extensions=[PUBLIC])
     async def public_scripts(
         self,
         info: Ctx,
@@ -100,9 +108,9 @@ class Query:
         last: int | None = None,
         before: str | None = None,
     ) -> Connection[PublicScriptType]:
-        page = await public_scripts.page(info.context, _args(first, after, last, before))
+        page = await owned.page(info.context, PUBLIC_SCRIPT, _args(first, after, last, before))
         return Connection(page=page)
 
-    @strawberry.field
-    async def public_script(self, info: Ctx, id: strawberry.ID) -> PublicScriptType | None:
-        return await public_scripts.get(info.context, id)  # type: ignore[return-value]
+    @strawberry.field(extensions=[PUBLIC], graphql_type=PublicScriptType | None)
+    async def public_script(self, info: Ctx, id: strawberry.ID) -> PublicScript | None:
+        return await owned.get(info.context, PUBLIC_SCRIPT, id)

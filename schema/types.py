@@ -1,20 +1,43 @@
-"""Object types. Their roots are the models the resolvers return; data comes via resolvers."""
+"""Object types. Their roots are the models and rows the resolvers return.
+
+Each Node type is bound to its entity declaration (`node_type(ENTITY)`): the type's name,
+its `is_type_of` and its global ids come from there, and `build_schema` checks that every
+entity has exactly one bound type.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import strawberry
 from strawberry.types import Info
 
-import models
-from resolvers import public_scripts, rows, system_infos
+from models import Language, PublicScript, RefBook, RefData, SystemInfo, User
+from resolvers import owned, system_infos
 from resolvers.context import Context
 from resolvers.dialogue import summarize
-from resolvers.ids import PUBLIC_SCRIPT, REF_BOOK, REF_DATA, SYSTEM_INFO, USER, to_global_id
+from resolvers.entities import (
+    PUBLIC_SCRIPT,
+    REF_BOOK,
+    REF_DATA,
+    REF_DATA_CONTENT,
+    SCRIPTS,
+    SYSTEM_INFO,
+    USER,
+    entity_of,
+)
+from resolvers.entity import Entity
 
-Language = strawberry.enum(models.Language, name="Language")
+T = TypeVar("T", bound=type)
+Ctx = Info[Context, None]
+
+strawberry.enum(Language, name="Language")
+
+# The GraphQL type bound to each entity, and the root classes of each type: `node_type`.
+NODE_TYPES: dict[Entity[Any], type] = {}
+_CLASSES: dict[type, tuple[type, ...]] = {}
 
 
 @strawberry.interface(
@@ -24,41 +47,39 @@ Language = strawberry.enum(models.Language, name="Language")
 class Node:
     id: strawberry.ID
 
+    @classmethod
+    def is_type_of(cls, obj: Any, _info: Any) -> bool:
+        # The roots are models or rows, not instances of these classes: the entity says
+        # which classes are this type's.
+        return isinstance(obj, _CLASSES[cls])
+
+
+def node_type(entity: Entity[Any], **options: Any) -> Callable[[T], T]:
+    """`@strawberry.type` for the Node type of `entity`, named and recognised by it."""
+
+    def bind(cls: T) -> T:
+        if entity in NODE_TYPES:
+            bound = NODE_TYPES[entity].__name__
+            raise TypeError(f"{entity.type_name} is bound to {bound} already")
+        NODE_TYPES[entity] = cls
+        _CLASSES[cls] = entity.classes()
+        return strawberry.type(name=entity.type_name, **options)(cls)
+
+    return bind
+
 
 # Node ids are basic fields: the schema's default resolver, `resolve_attribute` (set in
 # schema/build.py), turns `id` into the global id. A resolver per `id` field took strawberry's
 # full resolver path (an Info object, argument parsing, the extension chain) for every object
 # of every page: a fifth of a SystemInfo page's CPU in a profile.
-_NODE_TYPE_NAMES: dict[type, str] = {
-    models.User: USER,
-    models.RefBook: REF_BOOK,
-    rows.RefBookRow: REF_BOOK,
-    models.RefData: REF_DATA,
-    rows.RefDataRow: REF_DATA,
-    models.SystemInfo: SYSTEM_INFO,
-    rows.SystemInfoRow: SYSTEM_INFO,
-    models.PublicScript: PUBLIC_SCRIPT,
-    rows.PublicScriptRow: PUBLIC_SCRIPT,
-}
-
-
 def resolve_attribute(obj: Any, name: str) -> Any:
     """How every field without a resolver reads its root: `id` of a Node is its global id."""
     if name == "id":
-        return to_global_id(_NODE_TYPE_NAMES[type(obj)], obj.id)
+        return entity_of(obj).global_id(obj.id)
     return getattr(obj, name)
 
 
-def _is(*classes: type) -> Any:
-    # The roots are models (or read-only rows), not instances of these classes: tell GraphQL
-    # which is which.
-    def is_type_of(cls: type, obj: Any, _info: Any) -> bool:
-        return isinstance(obj, classes)
-
-    return classmethod(is_type_of)
-
-
-@strawberry.type(name="User")
+@node_type(USER)
 class UserType(Node):
     id: strawberry.ID
     username: str
@@ -67,21 +88,19 @@ class UserType(Node):
     using_token: int
     created_at: datetime
     updated_at: datetime
-    is_type_of = _is(models.User)
 
 
-@strawberry.type(name="RefBook")
+@node_type(REF_BOOK)
 class RefBookType(Node):
     id: strawberry.ID
     author: str
     title: str
     created_at: datetime
     updated_at: datetime
-    is_type_of = _is(models.RefBook, rows.RefBookRow)
 
 
-@strawberry.type(
-    name="RefData",
+@node_type(
+    REF_DATA,
     description=(
         "A reference material. Its body lives in a separate table and is loaded only when "
         "`content` is selected."
@@ -92,23 +111,21 @@ class RefDataType(Node):
     title: str
     created_at: datetime
     updated_at: datetime
-    is_type_of = _is(models.RefData, rows.RefDataRow)
 
     @strawberry.field
-    async def content(
-        self, root: strawberry.Parent[models.RefData], info: Info[Context, None]
-    ) -> str:
-        return await info.context.loaders.content_by_ref_data_id.load(root.id)
+    async def content(self, root: strawberry.Parent[RefData], info: Ctx) -> str:
+        text: str = await owned.load_part(info.context, REF_DATA_CONTENT, root)
+        return text
 
 
-@strawberry.type(
-    name="SystemInfo",
+@node_type(
+    SYSTEM_INFO,
     description="What a user tells ChatGPT about themselves; the source of a generated dialogue.",
 )
 class SystemInfoType(Node):
     id: strawberry.ID
     description: str
-    language: Language  # type: ignore[valid-type]
+    language: Language
     major: str
     understanding_level: int = strawberry.field(
         description="1 = first-year undergraduate ... 4 = fourth-year, 5 = graduate student."
@@ -117,19 +134,19 @@ class SystemInfoType(Node):
     data_sequence: bool
     created_at: datetime
     updated_at: datetime
-    is_type_of = _is(models.SystemInfo, rows.SystemInfoRow)
 
-    @strawberry.field(description="Linked books, in the order they were given.")
-    async def ref_books(
-        self, root: strawberry.Parent[models.SystemInfo], info: Info[Context, None]
-    ) -> list[RefBookType]:
-        return await system_infos.ref_books(info.context, root)  # type: ignore[return-value]
+    @strawberry.field(
+        description="Linked books, in the order they were given.", graphql_type=list[RefBookType]
+    )
+    async def ref_books(self, root: strawberry.Parent[SystemInfo], info: Ctx) -> list[RefBook]:
+        return await system_infos.ref_books(info.context, root)
 
-    @strawberry.field(description="Linked materials, in the order they were given.")
-    async def ref_datas(
-        self, root: strawberry.Parent[models.SystemInfo], info: Info[Context, None]
-    ) -> list[RefDataType]:
-        return await system_infos.ref_datas(info.context, root)  # type: ignore[return-value]
+    @strawberry.field(
+        description="Linked materials, in the order they were given.",
+        graphql_type=list[RefDataType],
+    )
+    async def ref_datas(self, root: strawberry.Parent[SystemInfo], info: Ctx) -> list[RefData]:
+        return await system_infos.ref_datas(info.context, root)
 
     @strawberry.field(
         description=(
@@ -137,9 +154,7 @@ class SystemInfoType(Node):
             "entry, in the order to send them."
         )
     )
-    async def generated_dialogue(
-        self, root: strawberry.Parent[models.SystemInfo], info: Info[Context, None]
-    ) -> list[str]:
+    async def generated_dialogue(self, root: strawberry.Parent[SystemInfo], info: Ctx) -> list[str]:
         return await system_infos.generated_dialogue(info.context, root)
 
 
@@ -149,16 +164,13 @@ class ScriptType:
     text: str
 
 
-@strawberry.type(
-    name="PublicScript", description="A script shared with every user; only admins write them."
-)
+@node_type(PUBLIC_SCRIPT, description="A script shared with every user; only admins write them.")
 class PublicScriptType(Node):
     id: strawberry.ID
     name: str
     description: str
     created_at: datetime
     updated_at: datetime
-    is_type_of = _is(models.PublicScript, rows.PublicScriptRow)
 
     @strawberry.field(
         description=(
@@ -166,14 +178,13 @@ class PublicScriptType(Node):
             "when it was longer."
         )
     )
-    def description_summary(self, root: strawberry.Parent[models.PublicScript]) -> str:
+    def description_summary(self, root: strawberry.Parent[PublicScript]) -> str:
         return summarize(root.description)
 
-    @strawberry.field(description="Ordered by number, 1 first.")
-    async def scripts(
-        self, root: strawberry.Parent[models.PublicScript], info: Info[Context, None]
-    ) -> list[ScriptType]:
-        return await public_scripts.scripts(info.context, root)  # type: ignore[return-value]
+    @strawberry.field(description="Ordered by number, 1 first.", graphql_type=list[ScriptType])
+    async def scripts(self, root: strawberry.Parent[PublicScript], info: Ctx) -> list[Any]:
+        scripts: list[Any] = await owned.load_part(info.context, SCRIPTS, root)
+        return scripts
 
 
 @strawberry.type(name="AuthPayload")
@@ -181,4 +192,4 @@ class AuthPayload:
     access_token: str
     refresh_token: str
     expires_in: int = strawberry.field(description="Seconds until accessToken expires.")
-    user: UserType
+    user: User = strawberry.field(graphql_type=UserType)

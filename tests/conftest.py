@@ -20,7 +20,7 @@ from auth.throttle import MemoryStore, Throttle
 from db.migrate import upgrade
 from main import create_app
 from resolvers.admin import make_admin
-from resolvers.context import Services
+from services import Services
 from settings import Settings
 from tests.data_api import quick_account
 from tests.databases import BACKEND, drop_database, fresh_database_url

@@ -14,8 +14,9 @@ from sqlmodel import SQLModel
 from auth import tokens
 from auth.passwords import hash_password
 from models import PublicScript, RefBook, RefData, RefDataContent, Script, User
-from resolvers.context import Services
-from resolvers.ids import PUBLIC_SCRIPT, REF_BOOK, REF_DATA, USER, pk_of, to_global_id
+from resolvers.ids import pk_of, to_global_id
+from services import Services
+from tests.type_names import PUBLIC_SCRIPT, REF_BOOK, REF_DATA, USER
 from tests.utils import Account, GraphQLClient, assert_no_errors
 
 # isoformat of an aware UTC datetime that kept its microseconds.

@@ -11,7 +11,7 @@ import httpx
 from starlette.applications import Starlette
 
 from main import create_app
-from resolvers.context import Services
+from services import Services
 from settings import Settings
 from tests.utils import GraphQLClient
 

@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from auth.throttle import RedisStore
-from resolvers.context import Services
+from services import Services
 
 _CHECK_TIMEOUT_SECONDS = 2
 

@@ -27,8 +27,8 @@ from models import (
     SystemInfoRefData,
     User,
 )
-from resolvers.context import Services
 from resolvers.ids import pk_of
+from services import Services
 from settings import Settings
 from tests.operations import (
     CHANGE_PASSWORD,

@@ -16,8 +16,8 @@ from sqlmodel import col
 
 from auth import passwords
 from models import User
-from resolvers.context import Services
 from resolvers.ids import pk_of
+from services import Services
 from settings import Settings
 from tests.operations import CREATE_PUBLIC_SCRIPT, ME, SIGN_IN, SIGN_UP
 from tests.processes import create_admin

@@ -7,7 +7,7 @@ import math
 import pytest
 from sqlalchemy import text
 
-from resolvers.context import Services
+from services import Services
 
 pytestmark = pytest.mark.mysql_only
 

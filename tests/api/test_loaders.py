@@ -7,9 +7,9 @@ from typing import Any
 from sqlalchemy import insert
 
 from models import SystemInfo, SystemInfoRefBook, SystemInfoRefData
-from resolvers.context import Services
 from resolvers.dialogue import Book, Material, render_dialogue
-from resolvers.ids import REF_BOOK, REF_DATA, SYSTEM_INFO, pk_of, to_global_id
+from resolvers.ids import pk_of, to_global_id
+from services import Services
 from tests.data_api import (
     insert_returning_ids,
     seed_books,
@@ -18,6 +18,7 @@ from tests.data_api import (
     stamps,
     user_pk,
 )
+from tests.type_names import REF_BOOK, REF_DATA, SYSTEM_INFO
 from tests.utils import Account, GraphQLClient, assert_no_errors, count_statements
 
 SYSTEM_INFOS = """

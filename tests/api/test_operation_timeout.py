@@ -16,9 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.transaction import run_in_transaction
 from models import RefBook
-from resolvers.context import Services
 from resolvers.ids import pk_of
 from schema.deadline import drain_cancelled
+from services import Services
 from settings import Settings
 from tests.hardening import app_with
 from tests.utils import GraphQLClient, assert_error_code, assert_no_errors, sign_up_and_in

@@ -12,8 +12,8 @@ from sqlalchemy import func, select
 from sqlmodel import col
 
 from models import SystemInfo
-from resolvers.context import Services
 from resolvers.ids import pk_of, to_global_id
+from services import Services
 from tests.operations import (
     CHANGE_PASSWORD,
     CREATE_PUBLIC_SCRIPT,

@@ -11,7 +11,7 @@ from sqlalchemy import delete, update
 from sqlmodel import col
 
 from models import User
-from resolvers.context import Services
+from services import Services
 from tests.data_api import quick_account, seed_books, stamps, user_pk
 from tests.utils import GraphQLClient, assert_error_code, assert_no_errors, count_statements
 

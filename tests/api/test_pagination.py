@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from resolvers.context import Services
 from resolvers.pagination import decode_cursor, encode_cursor
+from services import Services
 from tests.data_api import (
     create_book,
     quick_account,

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from models import PublicScript, Script
-from resolvers.context import Services
+from services import Services
 from tests.data_api import KOREAN_EMOJI, assert_utc_micros, count_rows, parse_time
 from tests.utils import Account, GraphQLClient, assert_error_code, assert_no_errors
 

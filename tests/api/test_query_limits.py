@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from graphql import get_introspection_query
 
-from resolvers.context import Services
+from services import Services
 from settings import Settings
 from tests.hardening import app_with
 from tests.utils import (

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from resolvers.context import Services
+from services import Services
 from tests.data_api import quick_account, seed_books, seed_datas, stamps, user_pk
 from tests.utils import GraphQLClient, assert_no_errors
 
@@ -25,7 +25,12 @@ query {
   publicScripts(first: 3) { edges { node { id scripts { number } } } }
 }
 """
-CREATE_AND_READ = """
+UPDATE_AND_READ = """
+mutation($id: ID!, $input: UpdateRefBookInput!) {
+  updateRefBook(id: $id, input: $input) { id title }
+}
+"""
+CREATE = """
 mutation($input: CreateRefBookInput!) { createRefBook(input: $input) { id title } }
 """
 
@@ -67,14 +72,27 @@ async def test_sibling_fields_and_loaders_share_one_connection(
 async def test_a_write_takes_its_own_connection_and_the_read_one_is_given_back(
     gql: GraphQLClient, services: Services
 ) -> None:
-    # given a signed-in user
+    # given a signed-in user with a book
     alice = await quick_account(services, "alice")
+    [book] = await seed_books(services, user_pk(alice), stamps(1))
     # when a mutation checks the caller (a read) and then writes
     with count_checkouts(services.engine) as checkouts:
-        body = await gql(
-            CREATE_AND_READ, {"input": {"author": "A", "title": "T"}}, token=alice.token
-        )
+        body = await gql(UPDATE_AND_READ, {"id": book, "input": {"title": "T"}}, token=alice.token)
     # then it took two checkouts, one after the other, and left none checked out
-    assert assert_no_errors(body)["createRefBook"]["title"] == "T"
+    assert assert_no_errors(body)["updateRefBook"]["title"] == "T"
     assert checkouts.count == 2
+    assert services.engine.sync_engine.pool.checkedout() == 0  # type: ignore[attr-defined]
+
+
+async def test_a_create_checks_the_token_inside_its_own_transaction(
+    gql: GraphQLClient, services: Services
+) -> None:
+    # given a signed-in user
+    alice = await quick_account(services, "alice")
+    # when she creates a book and reads it back in the answer
+    with count_checkouts(services.engine) as checkouts:
+        body = await gql(CREATE, {"input": {"author": "A", "title": "T"}}, token=alice.token)
+    # then the write's own connection did it all: the token check rides in its transaction
+    assert assert_no_errors(body)["createRefBook"]["title"] == "T"
+    assert checkouts.count == 1
     assert services.engine.sync_engine.pool.checkedout() == 0  # type: ignore[attr-defined]

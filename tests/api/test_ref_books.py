@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from models import RefBook
-from resolvers.context import Services
+from services import Services
 from tests.data_api import (
     BOOK_FIELDS,
     CREATE_REF_BOOK,

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from models import RefData, RefDataContent
-from resolvers.context import Services
+from services import Services
 from tests.data_api import (
     CREATE_REF_DATA,
     KOREAN_EMOJI,

@@ -9,10 +9,12 @@ from sqlalchemy import select
 from sqlmodel import col
 
 from models import RefBook, SystemInfo, SystemInfoRefBook, SystemInfoRefData
-from resolvers import system_infos
-from resolvers.context import Context, Services
+from resolvers import entities, owned, system_infos
+from resolvers.context import Context
 from resolvers.dialogue import Book, Material, render_dialogue
-from resolvers.ids import REF_BOOK, REF_DATA, to_global_id
+from resolvers.entity import key_of
+from resolvers.ids import to_global_id
+from services import Services
 from tests.data_api import (
     KOREAN_EMOJI,
     assert_utc_micros,
@@ -26,6 +28,7 @@ from tests.data_api import (
     stamps,
     user_pk,
 )
+from tests.type_names import REF_BOOK, REF_DATA
 from tests.utils import (
     Account,
     GraphQLClient,
@@ -442,10 +445,10 @@ async def test_an_update_answers_with_the_links_it_wrote_even_after_a_later_writ
     theirs = Context.create(services, owner.token, "127.0.0.1")
     # when one request replaces the links, and another request's replacement commits
     # before the first one has resolved its answer
-    written = await system_infos.update(mine, info_id, {"ref_book_ids": [b2, b1]})
-    await system_infos.update(theirs, info_id, {"ref_book_ids": [b3]})
+    written = await owned.update(mine, entities.SYSTEM_INFO, info_id, {"ref_book_ids": [b2, b1]})
+    await owned.update(theirs, entities.SYSTEM_INFO, info_id, {"ref_book_ids": [b3]})
     answered = await system_infos.ref_books(mine, written)
     # then the first answer shows what the first request wrote, in its order
-    assert [to_global_id(REF_BOOK, book.id) for book in answered] == [b2, b1]
+    assert [to_global_id(REF_BOOK, key_of(book)) for book in answered] == [b2, b1]
     # and the stored list is the later caller's, complete
     assert ids((await read(gql, owner, info_id))["refBooks"]) == [b3]

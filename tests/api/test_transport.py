@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from models import User
-from resolvers.context import Services
+from services import Services
 from tests.hardening import graphql_error
 from tests.utils import SIGN_UP, assert_no_errors
 

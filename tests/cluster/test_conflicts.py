@@ -14,11 +14,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.engine import SessionFactory, create_engine, create_session_factory
 from db.transaction import TransactionRetriesExhausted, run_in_transaction
-from resolvers.ids import SYSTEM_INFO as SYSTEM_INFO_TYPE
-from resolvers.ids import USER, pk_of
+from resolvers.ids import pk_of
 from settings import Settings
 from tests.cluster.cluster import MEASURED, NODE_PORTS, Cluster, connect, node_url
 from tests.cluster.documents import CREATE_SYSTEM_INFO, SYSTEM_INFO, UPDATE_SYSTEM_INFO, create_book
+from tests.type_names import SYSTEM_INFO as SYSTEM_INFO_TYPE
+from tests.type_names import USER
 from tests.utils import GraphQLClient, assert_no_errors, sign_up_and_in
 
 pytestmark = pytest.mark.cluster

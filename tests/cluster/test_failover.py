@@ -11,9 +11,10 @@ from dataclasses import dataclass
 import httpx
 import pytest
 
-from resolvers.ids import REF_BOOK, USER, pk_of
+from resolvers.ids import pk_of
 from tests.cluster.cluster import GALERA_DIR, MEASURED, NODE_PORTS, Cluster, cluster_size, galera
 from tests.cluster.documents import CREATE_REF_BOOK
+from tests.type_names import REF_BOOK, USER
 from tests.utils import GraphQLClient, sign_up_and_in
 
 pytestmark = pytest.mark.cluster

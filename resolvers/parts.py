@@ -1,0 +1,253 @@
+"""The parts of an entity stored outside its own row: ordered links, a long text, numbered texts.
+
+Each part is declared once on its entity (resolvers/entities.py) and knows how to check its
+input, write it inside the entity's transaction, and read it back in batches (its loader).
+The write returns exactly what a read would give, so a mutation answers with what it wrote
+even when another caller changes it right after the commit.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from aiodataloader import DataLoader
+from sqlalchemy import BindParameter, bindparam, delete, insert, inspect, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import SQLModel
+
+from db.reads import ReadSessions
+from resolvers.entity import Entity, row_type
+from resolvers.errors import bad_input
+from resolvers.validation import REQUIRED, FieldErrors, Text
+
+UNKNOWN_IDS = "Unknown ids, or not yours."
+# `keys` expands to a batch's ids; statements are built once (building them per batch cost
+# more CPU than running them).
+_KEYS: BindParameter[list[int]] = bindparam("keys", expanding=True)
+
+
+class Part(Protocol):
+    @property
+    def field(self) -> str:
+        """The input field (Python name) that carries the part."""
+        ...
+
+    @property
+    def default(self) -> Any:
+        """What a create stores when the input leaves the part out (REQUIRED: it must be
+        given)."""
+        ...
+
+    def parse(self, errors: FieldErrors, value: Any) -> Any:
+        """Checks a non-null input value; returns what `write` takes."""
+        ...
+
+    async def write(
+        self, session: AsyncSession, owner_pk: int, user_id: int, parsed: Any, replace: bool
+    ) -> Any:
+        """Stores `parsed` for the owner (replacing what was there when `replace`); returns
+        what the part's loader would now load for the owner."""
+        ...
+
+    def make_loader(self, reads: ReadSessions) -> DataLoader[int, Any]: ...
+
+
+class _BatchLoader(DataLoader[int, Any]):
+    """One statement per batch; `group` turns its rows into one result per key, in key order."""
+
+    def __init__(self, reads: ReadSessions, stmt: Any, group: Any, empty: Any) -> None:
+        super().__init__()
+        self._reads, self._stmt, self._group, self._empty = reads, stmt, group, empty
+
+    async def batch_load_fn(self, keys: list[int]) -> list[Any]:
+        async with self._reads() as session:
+            found = (await session.execute(self._stmt, {"keys": keys})).all()
+        grouped = self._group(found)
+        return [grouped.get(key, self._empty) for key in keys]
+
+
+def _group_lists(make: Any) -> Any:
+    def group(found: Sequence[Any]) -> dict[int, list[Any]]:
+        grouped: dict[int, list[Any]] = defaultdict(list)
+        for raw in found:
+            grouped[raw[0]].append(make(raw[1:]))
+        return grouped
+
+    return group
+
+
+def _column(model: type[SQLModel], name: str) -> Any:
+    return inspect(model).columns[name]
+
+
+@dataclass(frozen=True, eq=False)
+class Link:
+    """Ordered links from an entity to `target` objects of the same user, in `table`.
+
+    The link table has one foreign key to the owner's table and one to the target's, and a
+    `position` column; they are found from the table itself.
+    """
+
+    field: str
+    target: Entity[Any]
+    table: type[SQLModel]
+    owner_table: str
+    max_links: int = 50
+    default: Any = ()
+    owner_key: Any = dataclasses.field(init=False)
+    target_key: Any = dataclasses.field(init=False)
+    _load: Any = dataclasses.field(init=False)
+
+    def __post_init__(self) -> None:
+        keys = {
+            fk.column.table.name: fk.parent for fk in inspect(self.table).local_table.foreign_keys
+        }
+        object.__setattr__(self, "owner_key", keys[self.owner_table])
+        object.__setattr__(self, "target_key", keys[self.target.table.name])
+        position = _column(self.table, "position")
+        target_id = self.target.column("id")
+        stmt = (
+            select(self.owner_key, *self.target.columns)
+            .join(self.target.model, target_id == self.target_key)
+            .where(self.owner_key.in_(_KEYS))
+            .order_by(self.owner_key, position)
+        )
+        object.__setattr__(self, "_load", stmt)
+
+    def parse(self, errors: FieldErrors, value: Sequence[str]) -> list[int]:
+        """Primary keys in the client's order; too many, malformed or repeated ids are errors."""
+        if len(value) > self.max_links:
+            errors.add(self.field, f"At most {self.max_links} ids.")
+            return []
+        pks: list[int] = []
+        for global_id in value:
+            pk = self.target.pk_of(global_id)
+            if pk is None:
+                errors.add(self.field, f"Not a {self.target.type_name} id: {global_id!r}.")
+                return []
+            if pk in pks:
+                errors.add(self.field, f"Repeated id: {global_id!r}.")
+                return []
+            pks.append(pk)
+        return pks
+
+    async def write(
+        self, session: AsyncSession, owner_pk: int, user_id: int, parsed: list[int], replace: bool
+    ) -> list[Any]:
+        linked: list[Any] = []
+        if parsed:
+            target = self.target
+            found = await session.execute(
+                select(*target.columns).where(
+                    target.column("id").in_(parsed), target.column("user_id") == user_id
+                )
+            )
+            owned = {row.id: row for row in target.rows(found.all())}
+            if any(pk not in owned for pk in parsed):
+                # Raising rolls the whole transaction back: nothing of this write remains.
+                raise bad_input({self.field: UNKNOWN_IDS})
+            linked = [owned[pk] for pk in parsed]
+        if replace:
+            await session.execute(delete(self.table).where(self.owner_key == owner_pk))
+        if parsed:
+            rows = [
+                {self.owner_key.key: owner_pk, self.target_key.key: pk, "position": position}
+                for position, pk in enumerate(parsed)
+            ]
+            try:
+                await session.execute(insert(self.table), rows)
+            except IntegrityError as error:
+                # A target was deleted between the ownership check and this insert: the
+                # statement that failed says which field it was.
+                raise bad_input({self.field: UNKNOWN_IDS}) from error
+        return linked
+
+    def make_loader(self, reads: ReadSessions) -> DataLoader[int, Any]:
+        return _BatchLoader(reads, self._load, _group_lists(self.target.row._make), [])
+
+
+@dataclass(frozen=True, eq=False)
+class LongText:
+    """A text kept in a table of its own (one row per owner), read only when asked for."""
+
+    field: str
+    table: type[SQLModel]
+    key: str
+    column: str
+    rule: Text
+    default: Any = REQUIRED
+    _load: Any = dataclasses.field(init=False)
+
+    def __post_init__(self) -> None:
+        key, text = _column(self.table, self.key), _column(self.table, self.column)
+        object.__setattr__(self, "_load", select(key, text).where(key.in_(_KEYS)))
+
+    def parse(self, errors: FieldErrors, value: Any) -> Any:
+        return self.rule.check(errors, self.field, value)
+
+    async def write(
+        self, session: AsyncSession, owner_pk: int, user_id: int, parsed: str, replace: bool
+    ) -> str:
+        if replace:
+            await session.execute(
+                update(self.table)
+                .where(_column(self.table, self.key) == owner_pk)
+                .values({self.column: parsed})
+            )
+        else:
+            row = {self.key: owner_pk, self.column: parsed}
+            await session.execute(insert(self.table).values(row))
+        return parsed
+
+    def make_loader(self, reads: ReadSessions) -> DataLoader[int, Any]:
+        return _BatchLoader(reads, self._load, lambda found: dict(found), "")
+
+
+@dataclass(frozen=True, eq=False)
+class NumberedTexts:
+    """1 to `max_items` texts numbered from 1, replaced as a whole."""
+
+    field: str
+    table: type[SQLModel]
+    key: str
+    max_items: int
+    max_len: int
+    default: Any = REQUIRED
+    row: Any = dataclasses.field(init=False)
+    _load: Any = dataclasses.field(init=False)
+
+    def __post_init__(self) -> None:
+        row = row_type(self.table, exclude=("id", self.key))
+        object.__setattr__(self, "row", row)
+        key, number = _column(self.table, self.key), _column(self.table, "number")
+        columns = [_column(self.table, name) for name in row._fields]
+        stmt = select(key, *columns).where(key.in_(_KEYS)).order_by(key, number)
+        object.__setattr__(self, "_load", stmt)
+
+    def parse(self, errors: FieldErrors, value: Sequence[str]) -> list[str]:
+        if not 1 <= len(value) <= self.max_items:
+            errors.add(self.field, f"Give 1 to {self.max_items} scripts.")
+        for number, text in enumerate(value, start=1):
+            if not text.strip():
+                errors.add(self.field, f"Script {number} must not be empty.")
+            elif len(text) > self.max_len:
+                errors.add(self.field, f"Script {number} has more than {self.max_len} characters.")
+        return list(value)
+
+    async def write(
+        self, session: AsyncSession, owner_pk: int, user_id: int, parsed: list[str], replace: bool
+    ) -> list[Any]:
+        if replace:
+            key = _column(self.table, self.key)
+            await session.execute(delete(self.table).where(key == owner_pk))
+        rows = [{self.key: owner_pk, "number": n, "text": t} for n, t in enumerate(parsed, 1)]
+        await session.execute(insert(self.table), rows)
+        return [self.row(number=n, text=t) for n, t in enumerate(parsed, 1)]
+
+    def make_loader(self, reads: ReadSessions) -> DataLoader[int, Any]:
+        return _BatchLoader(reads, self._load, _group_lists(self.row._make), [])
