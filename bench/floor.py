@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -23,7 +24,8 @@ from starlette.routing import Route
 
 from auth import tokens
 from auth.passwords import verify_password
-from db.engine import create_engine
+from db.engine import SQLITE_IMMEDIATE, create_engine
+from db.transaction import writer_queue
 from resolvers.dialogue import Book, Material, render_dialogue, summarize
 from resolvers.entities import PUBLIC_SCRIPT, REF_BOOK, REF_DATA, SYSTEM_INFO, USER
 from resolvers.pagination import decode_cursor, encode_cursor
@@ -40,8 +42,19 @@ class Floor:
         self.mysql = engine.dialect.name in ("mysql", "mariadb")
 
     def sql(self, statement: str) -> str:
-        # Written for SQLite; MySQL wants %s placeholders and backquoted names.
-        return statement.replace("?", "%s").replace('"', "`") if self.mysql else statement
+        # Written for SQLite; MySQL wants %s placeholders and backquoted names, and only it
+        # has FOR UPDATE (a SQLite write holds the database's lock from BEGIN IMMEDIATE).
+        if self.mysql:
+            return statement.replace("?", "%s").replace('"', "`")
+        return statement.replace(" FOR UPDATE", "")
+
+    @asynccontextmanager
+    async def write(self) -> AsyncIterator[AsyncConnection]:
+        """A write transaction as the product makes one (db/transaction.py)."""
+        async with writer_queue(self.engine), self.engine.connect() as conn:
+            await conn.execution_options(**{SQLITE_IMMEDIATE: True})
+            async with conn.begin():
+                yield conn
 
     def bind(self, moment: datetime) -> Any:
         naive = moment.astimezone(UTC).replace(tzinfo=None)
@@ -338,7 +351,7 @@ async def sign_in(floor: Floor, variables: dict[str, Any], token: str | None) ->
     refresh = tokens.issue(
         floor.key, pk, version, "refresh", timedelta(seconds=settings.refresh_token_ttl_seconds)
     )
-    async with floor.engine.begin() as conn:
+    async with floor.write() as conn:
         await conn.exec_driver_sql(
             floor.sql("INSERT INTO refresh_token (jti, user_id, expires_at) VALUES (?, ?, ?)"),
             (refresh.claims.jti, pk, floor.bind(refresh.claims.expires_at)),
@@ -356,17 +369,29 @@ async def create_ref_book(
     floor: Floor, variables: dict[str, Any], token: str | None
 ) -> dict[str, Any]:
     author, title = variables["input"]["author"], variables["input"]["title"]
-    now = datetime.now(UTC)
-    async with floor.engine.begin() as conn:
-        caller = await floor.caller(conn, token)
-        if caller is None:
+    claims = floor.claims(token)
+    if claims is None:
+        return _unauthenticated()
+    # As the product: the owner's row locked with the token check, the quota counted, then
+    # the insert, in one write transaction (on SQLite: queued, and BEGIN IMMEDIATE).
+    async with floor.write() as conn:
+        locked = await floor.rows(
+            conn, 'SELECT token_version FROM "user" WHERE id = ? FOR UPDATE', claims.user_id
+        )
+        if not locked or locked[0][0] != claims.version:
             return _unauthenticated()
+        count = await floor.rows(
+            conn, "SELECT count(*) FROM ref_book WHERE user_id = ?", claims.user_id
+        )
+        if count[0][0] >= floor.settings.max_ref_books_per_user:
+            return {"errors": [{"message": "quota", "extensions": {"code": "BAD_USER_INPUT"}}]}
+        now = datetime.now(UTC)
         result = await conn.exec_driver_sql(
             floor.sql(
                 "INSERT INTO ref_book (user_id, author, title, created_at, updated_at) "
                 "VALUES (?, ?, ?, ?, ?)"
             ),
-            (caller[0], author, title, floor.bind(now), floor.bind(now)),
+            (claims.user_id, author, title, floor.bind(now), floor.bind(now)),
         )
         pk = result.lastrowid
     node = {

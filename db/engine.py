@@ -48,6 +48,7 @@ def create_engine(settings: Settings) -> AsyncEngine:
     engine = create_async_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        event.listen(engine.sync_engine, "begin", _sqlite_begin)
     else:
         _quiet_disconnects_on_return(engine.sync_engine.pool.logger)
         if settings.db_galera_sync_wait:
@@ -72,7 +73,27 @@ def _lock_wait_timeout(seconds: int) -> Callable[[Any, Any], None]:
     return on_connect
 
 
+# The connection execution option that makes a SQLite transaction take the write lock at
+# BEGIN (db/transaction.py sets it on every write).
+SQLITE_IMMEDIATE = "sqlite_begin_immediate"
+
+
+def _sqlite_begin(connection: Any) -> None:
+    """SQLite transactions start here (the driver's own implicit BEGIN is off, see below).
+
+    A write begins IMMEDIATE: it holds the database's write lock from its first statement,
+    so what it reads before it writes (the row it locks, the count a quota checks) cannot
+    change under it, and a time it takes comes after every earlier writer committed. SQLite
+    ignores SELECT ... FOR UPDATE; this is what stands in for it. Reads begin DEFERRED and
+    see one snapshot.
+    """
+    immediate = connection.get_execution_options().get(SQLITE_IMMEDIATE, False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # The driver would BEGIN on its own before the first write only; _sqlite_begin does it.
+    dbapi_connection.isolation_level = None
     # Cascades need foreign keys on; WAL lets readers run beside a writer.
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")

@@ -98,8 +98,13 @@ async def sign_up_and_in(
     )
 
 
+# Transaction control: SQLite's BEGIN goes through the cursor (db/engine.py), MySQL's does
+# not, and neither does any COMMIT or ROLLBACK; only queries count.
+_TRANSACTION_CONTROL = frozenset({"BEGIN", "BEGIN IMMEDIATE"})
+
+
 class StatementCounter:
-    """Counts SQL statements sent through an engine while active."""
+    """Counts SQL statements sent through an engine while active (not BEGIN)."""
 
     def __init__(self) -> None:
         self.statements: list[str] = []
@@ -109,7 +114,8 @@ class StatementCounter:
         return len(self.statements)
 
     def _record(self, _conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        self.statements.append(statement)
+        if statement not in _TRANSACTION_CONTROL:
+            self.statements.append(statement)
 
 
 @contextmanager
