@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, cast
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import CursorResult, delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
@@ -179,7 +180,7 @@ async def refresh(ctx: Context, refresh_token: str) -> AuthResult:
             )
             .values(used_at=now)
         )
-        if marked.rowcount == 1:  # type: ignore[attr-defined]
+        if cast(CursorResult[Any], marked).rowcount == 1:
             return await _issue_pair(session, ctx, user)
         reused = await session.scalar(
             select(col(RefreshToken.jti)).where(
@@ -262,6 +263,6 @@ async def purge_expired_refresh_tokens(ctx: Context) -> int:
         result = await session.execute(
             delete(RefreshToken).where(col(RefreshToken.expires_at) < utcnow())
         )
-        return int(result.rowcount)  # type: ignore[attr-defined]
+        return int(cast(CursorResult[Any], result).rowcount)
 
     return await write(ctx, purge)

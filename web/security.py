@@ -4,6 +4,8 @@ The API answers JSON only, so its Content-Security-Policy allows nothing at all.
 HTML page, GraphiQL in development, loads its scripts and styles from unpkg.com and runs an
 inline script; it gets a policy that allows exactly that. Production never serves it.
 HSTS only in production: in development it would pin plain-http localhost to https.
+GraphQL answers are `Cache-Control: no-store`: they carry tokens (signIn, refreshToken,
+changePassword) and a caller's private data, and no proxy or browser cache may keep them.
 """
 
 from __future__ import annotations
@@ -55,6 +57,8 @@ class SecurityHeaders:
                 )
                 if production:
                     headers["strict-transport-security"] = HSTS
+                if scope["path"] == "/graphql" and not html:
+                    headers["cache-control"] = "no-store"
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
