@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import strawberry
 
-from models import PublicScript, RefBook, RefData, SystemInfo, User
-from resolvers import accounts, owned
+from models import User
+from resolvers import accounts
 from resolvers.entities import PUBLIC_SCRIPT, REF_BOOK, REF_DATA, SYSTEM_INFO
+from schema import fields
 from schema.inputs import (
     ChangePasswordInput,
     CreatePublicScriptInput,
@@ -20,7 +21,6 @@ from schema.inputs import (
     UpdateRefBookInput,
     UpdateRefDataInput,
     UpdateSystemInfoInput,
-    provided,
 )
 from schema.permissions import ADMIN, PUBLIC, SIGNED_IN
 from schema.types import (
@@ -78,62 +78,27 @@ class Mutation:
     async def delete_account(self, info: Ctx, password: str) -> strawberry.ID:
         return strawberry.ID(await accounts.delete_account(info.context, password))
 
-    @strawberry.mutation(extensions=[SIGNED_IN], graphql_type=SystemInfoType)
-    async def create_system_info(self, info: Ctx, input: CreateSystemInfoInput) -> SystemInfo:
-        return await owned.create(info.context, SYSTEM_INFO, provided(input))
-
-    @strawberry.mutation(extensions=[SIGNED_IN], graphql_type=SystemInfoType)
-    async def update_system_info(
-        self, info: Ctx, id: strawberry.ID, input: UpdateSystemInfoInput
-    ) -> SystemInfo:
-        return await owned.update(info.context, SYSTEM_INFO, id, provided(input))
-
-    @strawberry.mutation(description="Returns the deleted object's id.", extensions=[SIGNED_IN])
-    async def delete_system_info(self, info: Ctx, id: strawberry.ID) -> strawberry.ID:
-        return strawberry.ID(await owned.delete(info.context, SYSTEM_INFO, id))
-
-    @strawberry.mutation(extensions=[SIGNED_IN], graphql_type=RefBookType)
-    async def create_ref_book(self, info: Ctx, input: CreateRefBookInput) -> RefBook:
-        return await owned.create(info.context, REF_BOOK, provided(input))
-
-    @strawberry.mutation(extensions=[SIGNED_IN], graphql_type=RefBookType)
-    async def update_ref_book(
-        self, info: Ctx, id: strawberry.ID, input: UpdateRefBookInput
-    ) -> RefBook:
-        return await owned.update(info.context, REF_BOOK, id, provided(input))
-
-    @strawberry.mutation(extensions=[SIGNED_IN])
-    async def delete_ref_book(self, info: Ctx, id: strawberry.ID) -> strawberry.ID:
-        return strawberry.ID(await owned.delete(info.context, REF_BOOK, id))
-
-    @strawberry.mutation(extensions=[SIGNED_IN], graphql_type=RefDataType)
-    async def create_ref_data(self, info: Ctx, input: CreateRefDataInput) -> RefData:
-        return await owned.create(info.context, REF_DATA, provided(input))
-
-    @strawberry.mutation(extensions=[SIGNED_IN], graphql_type=RefDataType)
-    async def update_ref_data(
-        self, info: Ctx, id: strawberry.ID, input: UpdateRefDataInput
-    ) -> RefData:
-        return await owned.update(info.context, REF_DATA, id, provided(input))
-
-    @strawberry.mutation(extensions=[SIGNED_IN])
-    async def delete_ref_data(self, info: Ctx, id: strawberry.ID) -> strawberry.ID:
-        return strawberry.ID(await owned.delete(info.context, REF_DATA, id))
-
-    @strawberry.mutation(
-        description="Admins only (FORBIDDEN otherwise).",
-        extensions=[ADMIN],
-        graphql_type=PublicScriptType,
+    create_system_info = fields.create(
+        SYSTEM_INFO, SystemInfoType, CreateSystemInfoInput, SIGNED_IN
     )
-    async def create_public_script(self, info: Ctx, input: CreatePublicScriptInput) -> PublicScript:
-        return await owned.create(info.context, PUBLIC_SCRIPT, provided(input))
-
-    @strawberry.mutation(extensions=[ADMIN], graphql_type=PublicScriptType)
-    async def update_public_script(
-        self, info: Ctx, id: strawberry.ID, input: UpdatePublicScriptInput
-    ) -> PublicScript:
-        return await owned.update(info.context, PUBLIC_SCRIPT, id, provided(input))
-
-    @strawberry.mutation(extensions=[ADMIN])
-    async def delete_public_script(self, info: Ctx, id: strawberry.ID) -> strawberry.ID:
-        return strawberry.ID(await owned.delete(info.context, PUBLIC_SCRIPT, id))
+    update_system_info = fields.update(
+        SYSTEM_INFO, SystemInfoType, UpdateSystemInfoInput, SIGNED_IN
+    )
+    delete_system_info = fields.delete(SYSTEM_INFO, SIGNED_IN, "Returns the deleted object's id.")
+    create_ref_book = fields.create(REF_BOOK, RefBookType, CreateRefBookInput, SIGNED_IN)
+    update_ref_book = fields.update(REF_BOOK, RefBookType, UpdateRefBookInput, SIGNED_IN)
+    delete_ref_book = fields.delete(REF_BOOK, SIGNED_IN)
+    create_ref_data = fields.create(REF_DATA, RefDataType, CreateRefDataInput, SIGNED_IN)
+    update_ref_data = fields.update(REF_DATA, RefDataType, UpdateRefDataInput, SIGNED_IN)
+    delete_ref_data = fields.delete(REF_DATA, SIGNED_IN)
+    create_public_script = fields.create(
+        PUBLIC_SCRIPT,
+        PublicScriptType,
+        CreatePublicScriptInput,
+        ADMIN,
+        "Admins only (FORBIDDEN otherwise).",
+    )
+    update_public_script = fields.update(
+        PUBLIC_SCRIPT, PublicScriptType, UpdatePublicScriptInput, ADMIN
+    )
+    delete_public_script = fields.delete(PUBLIC_SCRIPT, ADMIN)

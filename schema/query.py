@@ -6,11 +6,10 @@ from typing import Any
 
 import strawberry
 
-from models import PublicScript, RefBook, RefData, SystemInfo, User
-from resolvers import nodes, owned
+from models import User
+from resolvers import nodes
 from resolvers.entities import PUBLIC_SCRIPT, REF_BOOK, REF_DATA, SYSTEM_INFO
-from resolvers.pagination import PageArgs
-from schema.connections import Connection
+from schema import fields
 from schema.permissions import PUBLIC, SIGNED_IN
 from schema.types import (
     Ctx,
@@ -21,10 +20,6 @@ from schema.types import (
     SystemInfoType,
     UserType,
 )
-
-
-def _args(first: int | None, after: str | None, last: int | None, before: str | None) -> PageArgs:
-    return PageArgs(first=first, after=after, last=last, before=before)
 
 
 @strawberry.type
@@ -48,69 +43,18 @@ class Query:
     async def me(self, info: Ctx) -> User:
         return await info.context.require_caller()
 
-    @strawberry.field(
-        description="The caller's own objects, newest first. `first`/`last` at most 100.",
-        extensions=[SIGNED_IN],
+    system_infos = fields.connection(
+        SYSTEM_INFO,
+        SystemInfoType,
+        SIGNED_IN,
+        "The caller's own objects, newest first. `first`/`last` at most 100.",
     )
-    async def system_infos(
-        self,
-        info: Ctx,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
-    ) -> Connection[SystemInfoType]:
-        page = await owned.page(info.context, SYSTEM_INFO, _args(first, after, last, before))
-        return Connection(page=page)
-
-    @strawberry.field(extensions=[SIGNED_IN])
-    async def ref_books(
-        self,
-        info: Ctx,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
-    ) -> Connection[RefBookType]:
-        page = await owned.page(info.context, REF_BOOK, _args(first, after, last, before))
-        return Connection(page=page)
-
-    @strawberry.field(extensions=[SIGNED_IN])
-    async def ref_datas(
-        self,
-        info: Ctx,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
-    ) -> Connection[RefDataType]:
-        page = await owned.page(info.context, REF_DATA, _args(first, after, last, before))
-        return Connection(page=page)
-
-    @strawberry.field(extensions=[SIGNED_IN], graphql_type=SystemInfoType | None)
-    async def system_info(self, info: Ctx, id: strawberry.ID) -> SystemInfo | None:
-        return await owned.get(info.context, SYSTEM_INFO, id)
-
-    @strawberry.field(extensions=[SIGNED_IN], graphql_type=RefBookType | None)
-    async def ref_book(self, info: Ctx, id: strawberry.ID) -> RefBook | None:
-        return await owned.get(info.context, REF_BOOK, id)
-
-    @strawberry.field(extensions=[SIGNED_IN], graphql_type=RefDataType | None)
-    async def ref_data(self, info: Ctx, id: strawberry.ID) -> RefData | None:
-        return await owned.get(info.context, REF_DATA, id)
-
-    @strawberry.field(description="Public: no sign-in needed. Newest first.", extensions=[PUBLIC])
-    async def public_scripts(
-        self,
-        info: Ctx,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
-    ) -> Connection[PublicScriptType]:
-        page = await owned.page(info.context, PUBLIC_SCRIPT, _args(first, after, last, before))
-        return Connection(page=page)
-
-    @strawberry.field(extensions=[PUBLIC], graphql_type=PublicScriptType | None)
-    async def public_script(self, info: Ctx, id: strawberry.ID) -> PublicScript | None:
-        return await owned.get(info.context, PUBLIC_SCRIPT, id)
+    ref_books = fields.connection(REF_BOOK, RefBookType, SIGNED_IN)
+    ref_datas = fields.connection(REF_DATA, RefDataType, SIGNED_IN)
+    system_info = fields.by_id(SYSTEM_INFO, SystemInfoType, SIGNED_IN)
+    ref_book = fields.by_id(REF_BOOK, RefBookType, SIGNED_IN)
+    ref_data = fields.by_id(REF_DATA, RefDataType, SIGNED_IN)
+    public_scripts = fields.connection(
+        PUBLIC_SCRIPT, PublicScriptType, PUBLIC, "Public: no sign-in needed. Newest first."
+    )
+    public_script = fields.by_id(PUBLIC_SCRIPT, PublicScriptType, PUBLIC)

@@ -1,0 +1,95 @@
+"""Root fields made from an entity declaration: its connection, its read by id, its writes.
+
+`Query` and `Mutation` list one line per field; what a field does follows from its entity
+(resolvers/entities.py) and the generic reads and writes (resolvers/owned.py). The policy is
+always given by the caller, so every field still declares who may call it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import strawberry
+
+from resolvers import owned
+from resolvers.entity import Entity
+from resolvers.pagination import PageArgs
+from schema.connections import Connection
+from schema.inputs import provided
+from schema.permissions import Policy
+from schema.types import Ctx
+
+# Typed loosely: the node type is a value here, which a static `Connection[...]` cannot take.
+_CONNECTION: Any = Connection
+
+
+def connection(
+    entity: Entity[Any], node: type, policy: Policy, description: str | None = None
+) -> Any:
+    async def resolve(
+        info: Ctx,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Any:
+        args = PageArgs(first=first, after=after, last=last, before=before)
+        return Connection(page=await owned.page(info.context, entity, args))
+
+    return strawberry.field(
+        resolver=resolve,
+        extensions=[policy],
+        description=description,
+        graphql_type=_CONNECTION[node],
+    )
+
+
+def by_id(entity: Entity[Any], node: type, policy: Policy, description: str | None = None) -> Any:
+    async def resolve(info: Ctx, id: strawberry.ID) -> Any:
+        return await owned.get(info.context, entity, id)
+
+    return strawberry.field(
+        resolver=resolve,
+        extensions=[policy],
+        description=description,
+        graphql_type=node | None,
+    )
+
+
+def create(
+    entity: Entity[Any],
+    node: type,
+    input_type: type,
+    policy: Policy,
+    description: str | None = None,
+) -> Any:
+    async def resolve(info: Ctx, input: Any) -> Any:
+        return await owned.create(info.context, entity, provided(input))
+
+    resolve.__annotations__["input"] = input_type
+    return strawberry.mutation(
+        resolver=resolve, extensions=[policy], description=description, graphql_type=node
+    )
+
+
+def update(
+    entity: Entity[Any],
+    node: type,
+    input_type: type,
+    policy: Policy,
+    description: str | None = None,
+) -> Any:
+    async def resolve(info: Ctx, id: strawberry.ID, input: Any) -> Any:
+        return await owned.update(info.context, entity, id, provided(input))
+
+    resolve.__annotations__["input"] = input_type
+    return strawberry.mutation(
+        resolver=resolve, extensions=[policy], description=description, graphql_type=node
+    )
+
+
+def delete(entity: Entity[Any], policy: Policy, description: str | None = None) -> Any:
+    async def resolve(info: Ctx, id: strawberry.ID) -> strawberry.ID:
+        return strawberry.ID(await owned.delete(info.context, entity, id))
+
+    return strawberry.mutation(resolver=resolve, extensions=[policy], description=description)
