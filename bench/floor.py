@@ -26,10 +26,17 @@ from auth import tokens
 from auth.passwords import verify_password
 from db.engine import SQLITE_IMMEDIATE, create_engine
 from db.transaction import writer_queue
+from resolvers.cursors import decode_cursor
+from resolvers.cursors import encode_cursor as _encode
 from resolvers.dialogue import Book, Material, render_dialogue, summarize
 from resolvers.entities import PUBLIC_SCRIPT, REF_BOOK, REF_DATA, SYSTEM_INFO, USER
-from resolvers.pagination import decode_cursor, encode_cursor
 from settings import Settings, load_settings
+
+
+def encode_cursor(created_at: datetime, pk: int) -> str:
+    """The product's cursor for its default order (created, newest first)."""
+    return _encode("CREATED", True, "", created_at, pk)
+
 
 Handler = Callable[["Floor", dict[str, Any], str | None], Awaitable[dict[str, Any]]]
 
@@ -119,7 +126,7 @@ async def ref_books(floor: Floor, variables: dict[str, Any], token: str | None) 
         # With a cursor, the page's statement also says whether a newer row exists.
         probe, probe_params = "", []
         if after is not None:
-            at = floor.bind(after.created_at)
+            at = floor.bind(after.value)  # type: ignore[arg-type]
             where += " AND created_at <= ? AND (created_at < ? OR id < ?)"
             params += [at, at, after.id]
             probe = (

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from bench.floor import encode_cursor
 from bench.seed import Seeded
 from resolvers.entities import SYSTEM_INFO
-from resolvers.pagination import encode_cursor
 
 REF_BOOKS = """
 query RefBooks($first: Int!, $after: String) {

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.log import InstanceLogger
 
+from db.functions import SQLITE_LOWER
 from settings import Settings
 
 SessionFactory = async_sessionmaker[AsyncSession]
@@ -91,9 +92,15 @@ def _sqlite_begin(connection: Any) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
+def _unicode_lower(text: str | None) -> str | None:
+    return None if text is None else text.lower()
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # The driver would BEGIN on its own before the first write only; _sqlite_begin does it.
     dbapi_connection.isolation_level = None
+    # Searches fold case beyond ASCII (db/functions.py).
+    dbapi_connection.create_function(SQLITE_LOWER, 1, _unicode_lower, deterministic=True)
     # Cascades need foreign keys on; WAL lets readers run beside a writer.
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")

@@ -15,6 +15,8 @@ class PublicScript(SQLModel, table=True):
     __tablename__ = "public_script"
     __table_args__ = (
         Index("ix_public_script_page", "created_at", "id"),
+        Index("ix_public_script_updated", "updated_at", "id"),
+        Index("ix_public_script_name", "name", "id"),
         MYSQL_TABLE_ARGS,
     )
 

@@ -15,6 +15,10 @@ class RefBook(SQLModel, table=True):
     __tablename__ = "ref_book"
     __table_args__ = (
         Index("ix_ref_book_user_page", "user_id", "created_at", "id"),
+        # One per order a connection offers (resolvers/entities.py): pages stay index ranges.
+        Index("ix_ref_book_user_updated", "user_id", "updated_at", "id"),
+        Index("ix_ref_book_user_title", "user_id", "title", "id"),
+        Index("ix_ref_book_user_author", "user_id", "author", "id"),
         MYSQL_TABLE_ARGS,
     )
 
@@ -30,6 +34,8 @@ class RefData(SQLModel, table=True):
     __tablename__ = "ref_data"
     __table_args__ = (
         Index("ix_ref_data_user_page", "user_id", "created_at", "id"),
+        Index("ix_ref_data_user_updated", "user_id", "updated_at", "id"),
+        Index("ix_ref_data_user_title", "user_id", "title", "id"),
         MYSQL_TABLE_ARGS,
     )
 

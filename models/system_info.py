@@ -21,6 +21,7 @@ class SystemInfo(SQLModel, table=True):
     __tablename__ = "system_info"
     __table_args__ = (
         Index("ix_system_info_user_page", "user_id", "created_at", "id"),
+        Index("ix_system_info_user_updated", "user_id", "updated_at", "id"),
         MYSQL_TABLE_ARGS,
     )
 

@@ -22,7 +22,7 @@ from models import (
     SystemInfoRefData,
     User,
 )
-from resolvers.entity import Entity, Ownership
+from resolvers.entity import TIME_ORDERS, Entity, Ownership
 from resolvers.parts import Link, LongText, NumberedTexts
 from resolvers.validation import Choice, Flag, IntRange, Text
 from settings import Settings
@@ -39,6 +39,8 @@ REF_BOOK = Entity(
     "RefBook",
     Ownership.USER,
     rules={"author": Text(1, 100), "title": Text(1, 100)},
+    search=("title", "author"),
+    orders={**TIME_ORDERS, "TITLE": "title", "AUTHOR": "author"},
     quota_setting="max_ref_books_per_user",
 )
 
@@ -49,6 +51,8 @@ REF_DATA = Entity(
     Ownership.USER,
     rules={"title": Text(1, 100)},
     parts=(REF_DATA_CONTENT,),
+    search=("title",),
+    orders={**TIME_ORDERS, "TITLE": "title"},
     quota_setting="max_ref_datas_per_user",
 )
 
@@ -68,6 +72,7 @@ SYSTEM_INFO = Entity(
         "data_sequence": Flag(),
     },
     parts=(SYSTEM_INFO_BOOKS, SYSTEM_INFO_DATAS),
+    search=("description", "major"),
     quota_setting="max_system_infos_per_user",
 )
 
@@ -79,6 +84,8 @@ PUBLIC_SCRIPT = Entity(
     Ownership.PUBLIC,
     rules={"name": Text(1, 100), "description": Text(1, 2000)},
     parts=(SCRIPTS,),
+    search=("name", "description"),
+    orders={**TIME_ORDERS, "NAME": "name"},
 )
 
 ENTITIES: tuple[Entity[Any], ...] = (USER, REF_BOOK, REF_DATA, SYSTEM_INFO, PUBLIC_SCRIPT)

@@ -24,6 +24,8 @@ from resolvers.ids import pk_of, to_global_id
 from resolvers.validation import Rule
 
 M = TypeVar("M", bound=SQLModel)
+# Every stored object has both times: the orders every entity has.
+TIME_ORDERS = {"CREATED": "created_at", "UPDATED": "updated_at"}
 
 
 class Ownership(enum.Enum):
@@ -66,6 +68,11 @@ class Entity(Generic[M]):
     rules: Mapping[str, Rule] = field(default_factory=dict)
     # What is stored outside the row (resolvers.parts): links, long texts, child lists.
     parts: tuple[Any, ...] = ()
+    # Text columns a connection's `search` looks in (case-insensitive contains).
+    search: tuple[str, ...] = ()
+    # What a connection may be ordered by: the order field's name -> the column. Each needs
+    # an index on (owner, column, id) (or (column, id) when there is no owner).
+    orders: Mapping[str, str] = field(default_factory=lambda: dict(TIME_ORDERS))
     # Columns rows leave out (secrets, lookup keys): never selected on read paths.
     hidden: tuple[str, ...] = ()
     # The Settings attribute capping how many of these one account may store, if any.

@@ -31,7 +31,7 @@ class Connection(Generic[N]):
 
     @strawberry.field
     def edges(self) -> list[Edge[N]]:
-        return [Edge(cursor=Page.cursor_of(row), node=row) for row in self.page.rows]
+        return [Edge(cursor=self.page.cursor_of(row), node=row) for row in self.page.rows]
 
     @strawberry.field
     def page_info(self) -> PageInfo:
@@ -39,8 +39,8 @@ class Connection(Generic[N]):
         return PageInfo(
             has_next_page=self.page.has_next_page,
             has_previous_page=self.page.has_previous_page,
-            start_cursor=Page.cursor_of(rows[0]) if rows else None,
-            end_cursor=Page.cursor_of(rows[-1]) if rows else None,
+            start_cursor=self.page.cursor_of(rows[0]) if rows else None,
+            end_cursor=self.page.cursor_of(rows[-1]) if rows else None,
         )
 
     @strawberry.field(description="Counted with one COUNT query, only when selected.")

@@ -7,7 +7,7 @@ always given by the caller, so every field still declares who may call it.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 
@@ -16,9 +16,14 @@ from resolvers.entity import Entity
 from resolvers.pagination import PageArgs
 from schema.connections import Connection
 from schema.inputs import provided
+from schema.ordering import order_input, to_order
 from schema.permissions import Policy
 from schema.types import Ctx
 
+SEARCH = (
+    "Only objects whose text fields contain this, ignoring case (`%`, `_` and `\\` are "
+    "plain characters); at most 100 characters."
+)
 # Typed loosely: the node type is a value here, which a static `Connection[...]` cannot take.
 _CONNECTION: Any = Connection
 
@@ -32,10 +37,23 @@ def connection(
         after: str | None = None,
         last: int | None = None,
         before: str | None = None,
+        search: Annotated[str | None, strawberry.argument(description=SEARCH)] = None,
+        order_by: Any = None,
     ) -> Any:
-        args = PageArgs(first=first, after=after, last=last, before=before)
+        args = PageArgs(
+            first=first,
+            after=after,
+            last=last,
+            before=before,
+            search=search,
+            order=to_order(order_by),
+        )
         return Connection(page=await owned.page(info.context, entity, args))
 
+    resolve.__annotations__["order_by"] = Annotated[
+        order_input(entity) | None,
+        strawberry.argument(description="Created, newest first, when not given."),
+    ]
     return strawberry.field(
         resolver=resolve,
         extensions=[policy],

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from resolvers.pagination import decode_cursor, encode_cursor
+from resolvers.cursors import decode_cursor, encode_cursor
 from services import Services
 from tests.data_api import (
     create_book,
@@ -382,11 +382,11 @@ class StatementLog:
 )
 @pytest.mark.parametrize("pk", [1, 42, 2**63 - 1])
 def test_cursor_round_trip_keeps_microseconds(created_at: datetime, pk: int) -> None:
-    cursor = encode_cursor(created_at, pk)
+    cursor = newest_first(created_at, pk)
     key = decode_cursor(cursor)
     assert key is not None
-    assert (key.created_at, key.id) == (created_at, pk)
-    assert key.created_at.tzinfo is not None
+    assert (key.value, key.id) == (created_at, pk)
+    assert isinstance(key.value, datetime) and key.value.tzinfo is not None
     # opaque and URL-safe: no padding, nothing that needs escaping
     assert cursor.isascii() and "=" not in cursor and "/" not in cursor and "+" not in cursor
 
@@ -394,8 +394,12 @@ def test_cursor_round_trip_keeps_microseconds(created_at: datetime, pk: int) -> 
 def test_cursors_of_neighbouring_microseconds_differ() -> None:
     at = datetime(2026, 1, 1, tzinfo=UTC)
     later = at.replace(microsecond=1)
-    assert encode_cursor(at, 1) != encode_cursor(later, 1)
-    assert decode_cursor(encode_cursor(later, 1)).created_at == later  # type: ignore[union-attr]
+    assert newest_first(at, 1) != newest_first(later, 1)
+    assert decode_cursor(newest_first(later, 1)).value == later  # type: ignore[union-attr]
+
+
+def newest_first(created_at: datetime, pk: int) -> str:
+    return encode_cursor("CREATED", True, "", created_at, pk)
 
 
 @pytest.mark.parametrize(
