@@ -17,7 +17,8 @@ class folded(FunctionElement[str]):
     """A text lowered for a case-insensitive match that is otherwise exact.
 
     MariaDB compares the lowered text with a binary collation: its utf8mb4_unicode_ci would
-    also fold accents, and it weighs every emoji the same, so "🎓" would find "📚".
+    also fold accents ("emile" finding "Émile"), which SQLite does not; this way both
+    databases find the same objects.
     """
 
     type = String()

@@ -92,14 +92,14 @@ def _plan(entity: Entity[Any], args: PageArgs) -> _Plan:
         keys[name] = key
         if cursor is None:
             continue
-        if key is None or column is None or not _fits(entity, column, key):
-            fields[name] = "Malformed cursor."
-        elif (key.field, key.descending, key.search_tag) != (
+        if key is not None and (key.field, key.descending, key.search_tag) != (
             args.order.field,
             args.order.descending,
             tag,
         ):
             fields[name] = OTHER_ORDER
+        elif key is None or column is None or not _fits(entity, column, key):
+            fields[name] = "Malformed cursor."
     if fields:
         raise bad_input(fields, "Invalid pagination arguments.")
     assert column is not None
