@@ -8,9 +8,10 @@ before, through strawberry's LRU caches. Everything after validation (operation 
 the HTTP method, variable coercion, execution, the timeout, error formatting) is the same.
 
 At start-up schema.trusted runs each manifest document through the schema's own execute()
-with a `Compilation` in `current_document`: the same parser options and validation rules
-as a request (so a document a request would refuse stops the start), the parsed document
-captured, and execution skipped.
+with a `Compilation` in `current_document`: strawberry's own parse and validation, with the
+same parser options and validation rules as a request (so a document a request would refuse
+stops the start), outside the LRU caches (their slots are for documents sent as text); the
+parsed document is captured and execution skipped.
 """
 
 from __future__ import annotations
@@ -44,25 +45,28 @@ current_document: ContextVar[StoredDocument | Compilation | None] = ContextVar(
 class StoredOrCachedParse(ParserCache):
     def on_parse(self) -> Iterator[None]:
         current = current_document.get()
-        if current is not None and not isinstance(current, Compilation):
+        if isinstance(current, Compilation):
+            yield  # strawberry parses it
+            current.document = self.execution_context.graphql_document
+        elif current is not None:
             self.execution_context.graphql_document = current.document
             yield
-            return
-        yield from super().on_parse()
-        if isinstance(current, Compilation):
-            current.document = self.execution_context.graphql_document
+        else:
+            yield from super().on_parse()
 
 
 class StoredOrCachedValidation(ValidationCache):
     def on_validate(self) -> Iterator[None]:
         current = current_document.get()
-        if current is not None and not isinstance(current, Compilation):
+        if isinstance(current, Compilation):
+            yield  # strawberry validates it
+        elif current is not None:
             # [] (not None) tells strawberry the document is validated.
             context = self.execution_context
             context.pre_execution_errors = current.check(context.variables)
             yield
-            return
-        yield from super().on_validate()
+        else:
+            yield from super().on_validate()
 
     def on_execute(self) -> Iterator[None]:
         # A result already in place is what strawberry returns instead of executing.
