@@ -88,6 +88,29 @@ def targets(db: dict[str, Any]) -> list[tuple[str, bool]]:
     return found
 
 
+def by_hash(db: dict[str, Any]) -> list[str]:
+    """The reads by hash beside the same reads by text: what a trusted document saves."""
+    runs = {(r["op"], r["graphql"]["concurrency"]): r["graphql"] for r in db["runs"]}
+    cpu = db.get("cpu_ms", {})
+    rows = [
+        "| read | c | by text req/s | by hash req/s | by text p50 ms | by hash p50 ms "
+        "| CPU ms/req by text | by hash | saved |",
+        "|---|--:|--:|--:|--:|--:|--:|--:|--:|",
+    ]
+    for (name, c), hashed in runs.items():
+        text = runs.get((name.removesuffix("Hash"), c))
+        if not name.endswith("Hash") or text is None:
+            continue
+        base = name.removesuffix("Hash")
+        text_cpu, hash_cpu = cpu.get(base), cpu.get(name)
+        saved = round(text_cpu - hash_cpu, 3) if text_cpu and hash_cpu else "-"
+        rows.append(
+            f"| {base} | {c} | {text['rps']} | {hashed['rps']} | {text['p50_ms']} "
+            f"| {hashed['p50_ms']} | {text_cpu or '-'} | {hash_cpu or '-'} | {saved} |"
+        )
+    return rows if len(rows) > 2 else []
+
+
 def markdown(results: dict[str, Any]) -> str:
     m = results["machine"]
     out = [
@@ -105,6 +128,11 @@ def markdown(results: dict[str, Any]) -> str:
             "",
             *_table(db),
             "",
+            *(
+                ["By hash (trusted document, prepared at start-up) and by text:", "", *rows, ""]
+                if (rows := by_hash(db))
+                else []
+            ),
             "Targets:",
             "",
             *(f"- [{'x' if ok else ' '}] {what}" for what, ok in targets(db)),
