@@ -5,12 +5,10 @@ from __future__ import annotations
 import functools
 import json
 from collections.abc import Callable
-from dataclasses import replace
 from typing import Any
 
 import orjson
 from cross_web import AsyncHTTPRequestAdapter
-from graphql import GraphQLError
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.websockets import WebSocket
@@ -22,8 +20,7 @@ from strawberry.types import ExecutionResult
 from auth.tokens import bearer_token
 from resolvers.context import Context, Services
 from schema.errors import format_error
-from schema.observe import note_document, note_refusal
-from schema.trusted import PersistedRequestData, TrustedDocuments, read_document_id, serving
+from schema.trusted import TrustedDocuments, names_document, with_document_id
 
 
 def client_address(request: Request | WebSocket) -> str:
@@ -52,16 +49,11 @@ class GraphQLApp(GraphQL[Context, None]):
 
     def should_render_graphql_ide(self, request: BaseRequestProtocol) -> bool:
         # A GET naming a document by id is an operation, not a browser asking for the IDE.
-        params = request.query_params
-        named = params.get("documentId") is not None or params.get("extensions") is not None
-        return not named and super().should_render_graphql_ide(request)
+        return not names_document(request) and super().should_render_graphql_ide(request)
 
     async def parse_http_body(self, request: AsyncHTTPRequestAdapter) -> Any:
         data = await super().parse_http_body(request)
-        if not isinstance(data, GraphQLRequestData):
-            return data
-        document_id = await read_document_id(request, self.parse_json)
-        return PersistedRequestData(**vars(data), document_id=document_id)
+        return await with_document_id(data, request, self.parse_json)
 
     async def execute_single(
         self,
@@ -72,20 +64,11 @@ class GraphQLApp(GraphQL[Context, None]):
         root_value: None,
         request_data: GraphQLRequestData,
     ) -> ExecutionResult:
-        # schema.trusted decides before anything parses: a stored document, a refusal, or a
-        # text for the usual parse and validation.
-        admitted = self.trusted.admit(request_data)
-        if isinstance(admitted, GraphQLError):
-            note_refusal(admitted)
-            return ExecutionResult(data=None, errors=[admitted])
+        # A stored document, a refusal before anything parses, or a text as before.
         run = functools.partial(
             super().execute_single, request, request_adapter, sub_response, context, root_value
         )
-        if admitted is None:
-            return await run(request_data)
-        note_document(admitted.id)
-        with serving(admitted):
-            return await run(replace(request_data, query=admitted.text))
+        return await self.trusted.execute(request_data, run)
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket

@@ -22,7 +22,7 @@ unknown hash simply runs as the ad hoc document it is; in require it is refused.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -32,13 +32,16 @@ from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from graphql import DocumentNode, GraphQLError, OperationDefinitionNode
 from strawberry.exceptions import MissingQueryError
 from strawberry.http import GraphQLRequestData
+from strawberry.http.base import BaseRequestProtocol
 from strawberry.schema.exceptions import CannotGetOperationTypeError
+from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 
 from resolvers.errors import AppError, ErrorCode
 from schema.documents import Compilation, current_document
 from schema.errors import code_of
 from schema.manifests import ManifestEntry, ManifestError, document_key, read_manifests, short
+from schema.observe import note_document, note_refusal
 
 if TYPE_CHECKING:
     from strawberry.schema import Schema
@@ -114,6 +117,22 @@ class TrustedDocuments:
         )
         return cls(mode, documents)
 
+    async def execute(
+        self,
+        data: GraphQLRequestData,
+        run: Callable[[GraphQLRequestData], Awaitable[ExecutionResult]],
+    ) -> ExecutionResult:
+        """Runs the request through `run` (the view's execution), or refuses it unparsed."""
+        admitted = self.admit(data)
+        if isinstance(admitted, GraphQLError):
+            note_refusal(admitted)
+            return ExecutionResult(data=None, errors=[admitted])
+        if admitted is None:
+            return await run(data)
+        note_document(admitted.id)
+        with serving(admitted):
+            return await run(replace(data, query=admitted.text))
+
     def admit(self, data: GraphQLRequestData) -> StoredDocument | AppError | None:
         """The stored document to run, the refusal to answer, or None for a text to parse.
 
@@ -157,6 +176,23 @@ def stored_document() -> StoredDocument | None:
 class PersistedRequestData(GraphQLRequestData):
     # `documentId` as the request sent it (strawberry's request data has no place for it).
     document_id: object = None
+
+
+def names_document(request: BaseRequestProtocol) -> bool:
+    """A GET that names a document by id (in the URL)."""
+    params = request.query_params
+    return params.get("documentId") is not None or params.get("extensions") is not None
+
+
+async def with_document_id(
+    data: GraphQLRequestData | list[GraphQLRequestData],
+    request: AsyncHTTPRequestAdapter,
+    decode: Callable[[bytes], object],
+) -> GraphQLRequestData | list[GraphQLRequestData]:
+    """strawberry's request data, with the request's `documentId` kept."""
+    if not isinstance(data, GraphQLRequestData):
+        return data
+    return PersistedRequestData(**vars(data), document_id=await read_document_id(request, decode))
 
 
 async def read_document_id(
