@@ -24,10 +24,12 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from schema.build import build_schema
+from schema.build import build_schema, stored_document_checks
 from schema.deadline import drain_cancelled
 from schema.http import GraphQLApp
 from schema.limits import QueryLimits
+from schema.manifests import ManifestError
+from schema.trusted import TrustedDocuments
 from services import Services, build_services
 from settings import Settings, load_settings
 from web.graphiql import GRAPHIQL_ASSETS_ROUTE, offline_graphiql
@@ -36,7 +38,7 @@ from web.logs import configure_logging
 from web.metrics import metrics
 from web.requests import RequestObserver
 from web.security import SecurityHeaders
-from web.startup import StartupGuard, settings_problem
+from web.startup import StartupGuard, StartupRefused, settings_problem
 from web.transport import GraphQLTransport
 
 log = logging.getLogger("gpt_supporter")
@@ -83,16 +85,26 @@ def create_app(settings_factory: Callable[[], Settings] = load_settings) -> Star
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         settings = load_settings_once()
         configure_logging(settings.log_level, settings.log_json)
+        limits = QueryLimits.from_settings(settings)
+        schema = build_schema(field_suggestions=settings.field_suggestions_enabled, limits=limits)
+        # Before any connection or store is opened: a bad manifest stops the start in one line.
+        try:
+            trusted = await TrustedDocuments.load(
+                settings.trusted_mode,
+                settings.trusted_documents,
+                schema,
+                checks=stored_document_checks(limits),
+            )
+        except ManifestError as error:
+            raise StartupRefused(str(error)) from None
         services = build_services(settings)
         app.state.services = services
         # GraphiQL from the service's own files when installed; never in production.
         app.state.graphiql = offline_graphiql(settings)
         app.state.graphql = GraphQLApp(
-            build_schema(
-                field_suggestions=settings.field_suggestions_enabled,
-                limits=QueryLimits.from_settings(settings),
-            ),
+            schema,
             services=services,
+            trusted=trusted,
             graphql_ide=None if settings.is_production else "graphiql",
             ide_page=app.state.graphiql.page if app.state.graphiql else None,
             allow_queries_via_get=True,

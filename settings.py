@@ -74,12 +74,28 @@ class Settings(BaseSettings):
     # Where `make graphiql-assets` put GraphiQL's npm packages; None: clients/graphiql/node_modules.
     graphiql_assets_dir: Path | None = None
 
-    @field_validator("cors_origins", mode="before")
+    # Trusted documents (README "Trusted documents"): the manifests (graphql-codegen's
+    # persisted-documents.json, comma-separated: one per front-end version live at once)
+    # and what the service does with them. None: `require` in production when a manifest
+    # is set, `allow` in development when one is set, `off` without one.
+    trusted_documents: Annotated[list[Path], NoDecode] = Field(default_factory=list)
+    trusted_documents_mode: Literal["off", "allow", "require"] | None = None
+
+    @field_validator("cors_origins", "trusted_documents", mode="before")
     @classmethod
-    def _split_origins(cls, value: object) -> object:
+    def _split_commas(cls, value: object) -> object:
         if isinstance(value, str):
-            return [origin.strip() for origin in value.split(",") if origin.strip()]
+            return [item.strip() for item in value.split(",") if item.strip()]
         return value
+
+    @model_validator(mode="after")
+    def _trusted_documents_rules(self) -> Settings:
+        if self.trusted_documents_mode in ("allow", "require") and not self.trusted_documents:
+            raise ValueError(
+                f"TRUSTED_DOCUMENTS_MODE={self.trusted_documents_mode} needs TRUSTED_DOCUMENTS "
+                "(one or more manifest paths, comma-separated)"
+            )
+        return self
 
     @model_validator(mode="after")
     def _production_rules(self) -> Settings:
@@ -106,6 +122,14 @@ class Settings(BaseSettings):
         if self.field_suggestions is not None:
             return self.field_suggestions
         return not self.is_production
+
+    @property
+    def trusted_mode(self) -> Literal["off", "allow", "require"]:
+        if self.trusted_documents_mode is not None:
+            return self.trusted_documents_mode
+        if not self.trusted_documents:
+            return "off"
+        return "require" if self.is_production else "allow"
 
     @property
     def log_json(self) -> bool:

@@ -2,11 +2,15 @@
 
 The app and the floor run in-process on the benchmark's database (httpx over ASGI), with a
 listener counting every statement sent to each engine. Reads must answer with the same JSON
-as their floor; writes with the same shape.
+as their floor; writes with the same shape. Reads measured by hash and by text also get
+their CPU time per request here (time.process_time, best of ROUNDS x REQUESTS, alternating
+the two): what preparing the trusted document at start-up saves each request.
 """
 
 from __future__ import annotations
 
+import itertools
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -87,7 +91,7 @@ async def check(settings: Settings, seeded: Seeded, ops: list[Operation]) -> dic
             with Counter(product_engine) as counted:
                 graphql = await _post(product, "/graphql", op.body(), token)
             with Counter(floor_engine) as floor_counted:
-                plain = await _post(floor, f"/floor/{op.name}", op.body(), token)
+                plain = await _post(floor, f"/floor/{op.floor_name}", op.body(), token)
             statements[op.name] = {"graphql": counted.count, "floor": floor_counted.count}
             same[op.name] = graphql == plain if op.read else _shape(graphql) == _shape(plain)
         growth: dict[str, int] = {}
@@ -97,12 +101,51 @@ async def check(settings: Settings, seeded: Seeded, ops: list[Operation]) -> dic
                 answer = await _post(product, "/graphql", body, tokens["main"])
             assert len(answer["data"]["systemInfos"]["edges"]) == first
             growth[f"first{first}"] = counted.count
+        cpu = await cpu_per_request(product, ops, tokens)
     return {
         "tokens": tokens,
         "statements": statements,
         "same_json": same,
         "growth": growth,
+        "cpu_ms": cpu,
     }
+
+
+ROUNDS = 5
+REQUESTS = 40
+
+
+async def cpu_per_request(
+    client: httpx.AsyncClient, ops: list[Operation], tokens: dict[str, str]
+) -> dict[str, float]:
+    """CPU milliseconds per request of each by-hash read and of its by-text twin.
+
+    The twin twice: as sent again and again (parsed and validated once, then answered from
+    strawberry's LRU caches), and `<name>Cold` with a comment making every text new (parsed
+    and validated on every request, as when the caches are cold or flooded).
+    """
+    by_name = {op.name: op for op in ops}
+    pairs = [(by_name[op.floor_name], op) for op in ops if op.by_hash and op.floor_name in by_name]
+    fresh = itertools.count()
+    best: dict[str, float] = {}
+    for _ in range(ROUNDS):
+        for text, hashed in pairs:
+            for name, op, cold in (
+                (text.name, text, False),
+                (f"{text.name}Cold", text, True),
+                (hashed.name, hashed, False),
+            ):
+                token = tokens.get(op.caller)
+                bodies = [
+                    {**op.body(), "query": f"{op.query}# {next(fresh)}"} if cold else op.body()
+                    for _ in range(REQUESTS)
+                ]
+                started = time.process_time()
+                for body in bodies:
+                    await _post(client, "/graphql", body, token)
+                ms = (time.process_time() - started) * 1000 / REQUESTS
+                best[name] = round(min(best.get(name, ms), ms), 3)
+    return best
 
 
 async def sign_in_tokens(client: httpx.AsyncClient, seeded: Seeded) -> dict[str, str]:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from bench.floor import encode_cursor
 from bench.seed import Seeded
 from resolvers.entities import SYSTEM_INFO
+from schema.manifests import sha256_id
 
 REF_BOOKS = """
 query RefBooks($first: Int!, $after: String) {
@@ -80,9 +81,37 @@ class Operation:
     read: bool
     # A fragment every correct answer contains.
     expect: str
+    # Sent by its trusted-document id (Apollo's extensions.persistedQuery), not as text.
+    by_hash: bool = False
+    # The floor route answering the same (the text operation's, for a by-hash one).
+    floor: str = ""
+
+    @property
+    def floor_name(self) -> str:
+        return self.floor or self.name
 
     def body(self) -> dict[str, Any]:
-        return {"query": self.query, "variables": self.variables}
+        if not self.by_hash:
+            return {"query": self.query, "variables": self.variables}
+        digest = sha256_id(self.query).removeprefix("sha256:")
+        persisted = {"version": 1, "sha256Hash": digest}
+        return {"extensions": {"persistedQuery": persisted}, "variables": self.variables}
+
+
+# The reads measured both ways: by text (parsed and validated through strawberry's caches)
+# and by hash (prepared at start-up; neither step per request).
+BY_HASH = ("refBooks6", "systemInfos6", "dialogue", "publicScripts20")
+
+
+def hashed(op: Operation) -> Operation:
+    return replace(
+        op, name=f"{op.name}Hash", label=f"{op.label}, by hash", by_hash=True, floor=op.name
+    )
+
+
+def manifest(ops: list[Operation]) -> dict[str, str]:
+    """The trusted-documents manifest the benchmarked service loads: every by-hash document."""
+    return {sha256_id(op.query): op.query for op in ops if op.by_hash}
 
 
 def operations(seeded: Seeded) -> list[Operation]:
@@ -93,7 +122,7 @@ def operations(seeded: Seeded) -> list[Operation]:
     deep = encode_cursor(*keys[len(keys) - 21])
     info_id = SYSTEM_INFO.global_id(seeded.system_info_ids[0])
     sign_in = {"username": seeded.main_username, "password": seeded.password}
-    return [
+    by_text = [
         Operation(
             "refBooks6", "refBooks(first: 6)", REF_BOOKS, {"first": 6}, "main", True, '"refBooks"'
         ),
@@ -161,3 +190,5 @@ def operations(seeded: Seeded) -> list[Operation]:
             '"createRefBook"',
         ),
     ]
+    # Each by-hash read right after its text twin: measured in the same conditions.
+    return [each for op in by_text for each in ((op, hashed(op)) if op.name in BY_HASH else (op,))]

@@ -21,7 +21,7 @@ from pathlib import Path
 import httpx
 
 from bench.ops import operations
-from bench.run import _drop_database, _fresh_database, _server_env
+from bench.run import _drop_database, _fresh_database, _server_env, write_manifest
 from bench.seed import seed
 from bench.server import ROOT, Server
 from db.migrate import upgrade_sync
@@ -105,7 +105,8 @@ def main() -> int:
             upgrade_sync(url)
             seeded = seed(url, deep_books=args.deep_books)
             op = next(o for o in operations(seeded) if o.name == args.op)
-            server = Server("main:app", _server_env(url, args.database), workers=1)
+            manifest = write_manifest(seeded, Path(tmp) / "manifest.json")
+            server = Server("main:app", _server_env(url, args.database, manifest), workers=1)
             server.start(Path(tmp) / "app.log", "/healthz")
             try:
                 users = {"main": seeded.main_username, "deep": seeded.deep_username}

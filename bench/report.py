@@ -88,6 +88,34 @@ def targets(db: dict[str, Any]) -> list[tuple[str, bool]]:
     return found
 
 
+def by_hash(db: dict[str, Any]) -> list[str]:
+    """The reads by hash beside the same reads by text: what a trusted document saves."""
+    runs = {(r["op"], r["graphql"]["concurrency"]): r["graphql"] for r in db["runs"]}
+    cpu = db.get("cpu_ms", {})
+    rows = [
+        "| read | c | by text req/s | by hash req/s | by text p50 ms | by hash p50 ms "
+        "| CPU ms/req: by text, cached | by text, each new | by hash "
+        "| saved vs cached | saved vs each new |",
+        "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
+    ]
+    for (name, c), hashed in runs.items():
+        text = runs.get((name.removesuffix("Hash"), c))
+        if not name.endswith("Hash") or text is None:
+            continue
+        base = name.removesuffix("Hash")
+        text_cpu, cold_cpu, hash_cpu = cpu.get(base), cpu.get(f"{base}Cold"), cpu.get(name)
+
+        def saved(than: float | None, hash_cpu: float | None = hash_cpu) -> object:
+            return round(than - hash_cpu, 3) if than and hash_cpu else "-"
+
+        rows.append(
+            f"| {base} | {c} | {text['rps']} | {hashed['rps']} | {text['p50_ms']} "
+            f"| {hashed['p50_ms']} | {text_cpu or '-'} | {cold_cpu or '-'} | {hash_cpu or '-'} "
+            f"| {saved(text_cpu)} | {saved(cold_cpu)} |"
+        )
+    return rows if len(rows) > 2 else []
+
+
 def markdown(results: dict[str, Any]) -> str:
     m = results["machine"]
     out = [
@@ -105,6 +133,11 @@ def markdown(results: dict[str, Any]) -> str:
             "",
             *_table(db),
             "",
+            *(
+                ["By hash (trusted document, prepared at start-up) and by text:", "", *rows, ""]
+                if (rows := by_hash(db))
+                else []
+            ),
             "Targets:",
             "",
             *(f"- [{'x' if ok else ' '}] {what}" for what, ok in targets(db)),

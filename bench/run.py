@@ -27,8 +27,8 @@ import pymysql
 from sqlalchemy.engine import make_url
 
 from bench import inprocess, report
-from bench.ops import Operation, operations
-from bench.seed import seed
+from bench.ops import Operation, manifest, operations
+from bench.seed import Seeded, seed
 from bench.server import ROOT, Server, WorkerWatch
 from db.migrate import upgrade_sync
 from settings import load_settings
@@ -56,7 +56,7 @@ def _drop_database(url: str) -> None:
         conn.cursor().execute(f"DROP DATABASE IF EXISTS `{parsed.database}`")
 
 
-def _server_env(url: str, kind: str) -> dict[str, str]:
+def _server_env(url: str, kind: str, manifest_path: Path) -> dict[str, str]:
     return {
         "DATABASE_URL": url,
         "SECRET_KEY": SECRET,
@@ -66,7 +66,15 @@ def _server_env(url: str, kind: str) -> dict[str, str]:
         # Long enough that the tokens signed in at the start outlive the run.
         "ACCESS_TOKEN_TTL_SECONDS": "7200",
         "REDIS_URL": "",
+        # The by-hash reads run from this manifest; `allow` keeps the by-text ones running.
+        "TRUSTED_DOCUMENTS": str(manifest_path),
+        "TRUSTED_DOCUMENTS_MODE": "allow",
     }
+
+
+def write_manifest(seeded: Seeded, path: Path) -> Path:
+    path.write_text(json.dumps(manifest(operations(seeded))))
+    return path
 
 
 def _drive(server: Server, path: str, op: Operation, token: str | None, args: Any, c: int) -> Any:
@@ -110,11 +118,11 @@ def bench_database(kind: str, args: argparse.Namespace, workdir: Path) -> dict[s
         seeded = seed(url, deep_books=args.deep_books)
         print(f"[{kind}] seeded {sum(seeded.rows.values())} rows in {seeded.seconds:.1f} s")
         ops = [op for op in operations(seeded) if not args.ops or op.name in args.ops]
+        env = _server_env(url, kind, write_manifest(seeded, workdir / f"{kind}-manifest.json"))
         # The in-process app reads the same settings the servers get from their environment.
-        settings = load_settings(**{k.lower(): v for k, v in _server_env(url, kind).items() if v})
+        settings = load_settings(**{k.lower(): v for k, v in env.items() if v})
         checked = asyncio.run(inprocess.check(settings, seeded, ops))
         tokens: dict[str, str] = checked.pop("tokens")
-        env = _server_env(url, kind)
         product = Server("main:app", env, workers=args.workers)
         floor = Server("bench.floor:app", env, workers=args.workers)
         runs: list[dict[str, Any]] = []
@@ -125,7 +133,7 @@ def bench_database(kind: str, args: argparse.Namespace, workdir: Path) -> dict[s
                 for op in ops:
                     token = tokens.get(op.caller)
                     graphql = _drive(product, "/graphql", op, token, args, c)
-                    plain = _drive(floor, f"/floor/{op.name}", op, token, args, c)
+                    plain = _drive(floor, f"/floor/{op.floor_name}", op, token, args, c)
                     runs.append(
                         {"op": op.name, "label": op.label, "graphql": graphql, "floor": plain}
                     )

@@ -1,5 +1,6 @@
 // Typed documents for every operation in operations/, checked against the service's schema.
 import type { CodegenConfig } from "@graphql-codegen/cli";
+import { addTypenameSelectionDocumentTransform } from "@graphql-codegen/client-preset";
 
 const config: CodegenConfig = {
   schema: "../schema.graphql",
@@ -9,7 +10,16 @@ const config: CodegenConfig = {
   generates: {
     "generated/gql/": {
       preset: "client",
-      presetConfig: { fragmentMasking: false },
+      presetConfig: {
+        fragmentMasking: false,
+        // generated/gql/persisted-documents.json: the manifest the service trusts
+        // (TRUSTED_DOCUMENTS), {"sha256:<hex>": text}, where the id is the SHA-256 of exactly
+        // that text (the preset's normalized print of the operation and its fragments).
+        persistedDocuments: { hashAlgorithm: "sha256" },
+      },
+      // The text the service runs is the manifest's, not what Apollo Client would print:
+      // it must select __typename wherever Apollo's cache adds it (every selection set).
+      documentTransforms: [addTypenameSelectionDocumentTransform],
       config: {
         // Node's ESM loader needs the extension on relative imports.
         emitLegacyCommonJSImports: false,

@@ -6,12 +6,12 @@ from typing import Any
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import ParserCache, ValidationCache
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext, ExecutionResult
 
 from schema.checks import check_entities_bound, check_root_policies
 from schema.deadline import run_with_deadline
+from schema.documents import StoredOrCachedParse, StoredOrCachedValidation
 from schema.error_codes import ErrorCodeEnum
 from schema.errors import log_errors
 from schema.limits import QueryLimits, limit_extensions
@@ -19,6 +19,7 @@ from schema.mutation import Mutation
 from schema.observe import ObserveOperation
 from schema.query import Query
 from schema.reads import EndReads
+from schema.trusted import CompileCheck
 from schema.types import NODE_TYPES, resolve_attribute
 
 
@@ -54,9 +55,10 @@ def build_schema(
             disable_field_suggestions=not field_suggestions, default_resolver=resolve_attribute
         ),
         extensions=[
-            # Parsing and validation were a quarter of a small query's CPU time.
-            lambda: ParserCache(maxsize=256),
-            lambda: ValidationCache(maxsize=256),
+            # Parsing and validation were a quarter of a small query's CPU time: cached, and
+            # skipped for a trusted document (prepared at start-up, schema.trusted).
+            lambda: StoredOrCachedParse(maxsize=256),
+            lambda: StoredOrCachedValidation(maxsize=256),
             # Fills the request log's and the metrics' operation name, type and error codes.
             ObserveOperation,
             # One pooled connection per request for all its reads, returned at the end.
@@ -68,3 +70,16 @@ def build_schema(
     check_root_policies(schema)
     schema.operation_timeout = limits.timeout_seconds
     return schema
+
+
+def stored_document_checks(limits: QueryLimits) -> list[CompileCheck]:
+    """The per-request limit checks of a trusted document, each compiled once at start-up.
+
+    Today's limits (depth, aliases, tokens, introspection) do not depend on variables: they
+    ran once with validation at start-up (schema.trusted), so none is left for requests.
+    A check that needs the variables, such as a static cost plan, goes here, e.g.
+    `lambda document, name: over_limit(compile_cost(document, name), limits)` where the
+    returned function answers `[QUERY_TOO_COMPLEX error]` when `plan.cost(variables)` exceeds
+    the limit and `[]` otherwise.
+    """
+    return []

@@ -16,6 +16,8 @@ ErrorCodeEnum = strawberry.enum(
     description=(
         "Every `extensions.code` of a GraphQL error (an HTTP 200 answer). No field returns this "
         "type. Requests refused before GraphQL runs (HTTP 400/405/413) carry BAD_REQUEST, "
-        "METHOD_NOT_ALLOWED or PAYLOAD_TOO_LARGE instead."
+        "METHOD_NOT_ALLOWED or PAYLOAD_TOO_LARGE instead. Trusted documents: "
+        "PERSISTED_QUERY_NOT_FOUND is a document id the service does not know; where only "
+        "trusted documents run, a document sent as text is FORBIDDEN."
     ),
 )

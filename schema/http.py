@@ -2,21 +2,25 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable
 from typing import Any
 
 import orjson
+from cross_web import AsyncHTTPRequestAdapter
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
-from strawberry.http import GraphQLHTTPResponse
+from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
+from strawberry.http.base import BaseRequestProtocol
 from strawberry.types import ExecutionResult
 
 from auth.tokens import bearer_token
 from resolvers.context import Context
 from schema.errors import format_error
+from schema.trusted import TrustedDocuments, names_document, with_document_id
 from services import Services
 
 
@@ -30,17 +34,42 @@ class GraphQLApp(GraphQL[Context, None]):
         schema: Any,
         services: Services,
         ide_page: Callable[[], Response] | None = None,
+        trusted: TrustedDocuments | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(schema, **kwargs)
         self.services = services
         # Our own IDE page (web.graphiql, no CDN); strawberry's page is the fallback.
         self.ide_page = ide_page
+        self.trusted = trusted or TrustedDocuments()
 
     async def render_graphql_ide(self, request: Request) -> Response:
         if self.ide_page is None:
             return await super().render_graphql_ide(request)
         return self.ide_page()
+
+    def should_render_graphql_ide(self, request: BaseRequestProtocol) -> bool:
+        # A GET naming a document by id is an operation, not a browser asking for the IDE.
+        return not names_document(request) and super().should_render_graphql_ide(request)
+
+    async def parse_http_body(self, request: AsyncHTTPRequestAdapter) -> Any:
+        data = await super().parse_http_body(request)
+        return await with_document_id(data, request, self.parse_json)
+
+    async def execute_single(
+        self,
+        request: Request,
+        request_adapter: AsyncHTTPRequestAdapter,
+        sub_response: Response,
+        context: Context,
+        root_value: None,
+        request_data: GraphQLRequestData,
+    ) -> ExecutionResult:
+        # A stored document, a refusal before anything parses, or a text as before.
+        run = functools.partial(
+            super().execute_single, request, request_adapter, sub_response, context, root_value
+        )
+        return await self.trusted.execute(request_data, run)
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket

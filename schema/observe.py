@@ -12,6 +12,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
+from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 
 from resolvers.context import Context
@@ -24,11 +25,27 @@ class OperationInfo:
     type: str | None = None
     error_codes: tuple[str, ...] = ()
     user_id: int | None = None
+    # The trusted document run ("sha256:<hex>"), set only for ids the service loaded, so
+    # it takes as many values as the manifests hold documents.
+    document_id: str | None = None
 
 
 current_operation: ContextVar[OperationInfo | None] = ContextVar(
     "gpt_supporter_operation", default=None
 )
+
+
+def note_document(document_id: str) -> None:
+    info = current_operation.get()
+    if info is not None:
+        info.document_id = document_id
+
+
+def note_refusal(error: GraphQLError) -> None:
+    """An operation refused before the schema ran (so ObserveOperation never sees it)."""
+    info = current_operation.get()
+    if info is not None:
+        info.error_codes = (code_of(error).value,)
 
 
 class ObserveOperation(SchemaExtension):

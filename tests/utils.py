@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import importlib
 import itertools
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
+from graphql import ValidationContext
+from graphql.language.parser import Parser
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -126,3 +130,38 @@ def count_statements(engine: AsyncEngine) -> Any:
         yield counter
     finally:
         event.remove(engine.sync_engine, "before_cursor_execute", counter._record)
+
+
+@dataclass
+class DocumentWork:
+    parses: int = 0
+    validations: int = 0
+
+
+@contextmanager
+def count_document_work() -> Iterator[DocumentWork]:
+    """Counts graphql-core's document parses and validations while active.
+
+    Below strawberry's caches: a cache hit is no parse. Tests send texts no cache has seen.
+    """
+    work = DocumentWork()
+    parse_document = Parser.parse_document
+    # The module, not the function the package exports under the same name.
+    validation = importlib.import_module("graphql.validation.validate")
+
+    def counting_parse(self: Parser) -> Any:
+        work.parses += 1
+        return parse_document(self)
+
+    class CountingContext(ValidationContext):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            work.validations += 1
+            super().__init__(*args, **kwargs)
+
+    setattr(Parser, "parse_document", counting_parse)  # noqa: B010
+    setattr(validation, "ValidationContext", CountingContext)  # noqa: B010
+    try:
+        yield work
+    finally:
+        setattr(Parser, "parse_document", parse_document)  # noqa: B010
+        setattr(validation, "ValidationContext", ValidationContext)  # noqa: B010

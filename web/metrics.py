@@ -1,4 +1,4 @@
-"""Prometheus metrics: GraphQL requests, latency, errors, rate-limit rejections, pool use.
+"""Prometheus metrics: GraphQL requests, latency, errors, trusted documents, rate limits, pool.
 
 Under gunicorn every worker writes its samples to PROMETHEUS_MULTIPROC_DIR (set by
 docker/gunicorn.conf.py before any worker starts) and a scrape of any worker reads all of
@@ -28,17 +28,31 @@ from starlette.responses import Response
 from schema.observe import OperationInfo
 
 _LABELS = ("operation_name", "operation_type")
+_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
 REQUESTS = Counter("gpts_graphql_requests", "GraphQL requests", _LABELS)
 LATENCY = Histogram(
     "gpts_graphql_request_duration_seconds",
     "Time from the request's first byte to its response, per GraphQL operation",
     _LABELS,
-    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
+    buckets=_BUCKETS,
 )
 ERRORS = Counter("gpts_graphql_errors", "GraphQL errors by extensions.code", ("code", *_LABELS))
 RATE_LIMITED = Counter(
     "gpts_rate_limit_rejections", "Requests refused with RATE_LIMITED", ("operation_name",)
+)
+# Requests that ran a trusted document, by its id: the label takes only ids the service
+# loaded at start-up (schema.trusted), so no more values than the manifests hold documents.
+DOCUMENT_REQUESTS = Counter(
+    "gpts_graphql_document_requests",
+    "GraphQL requests that ran a trusted document, by document id",
+    ("document_id", "operation_name"),
+)
+DOCUMENT_LATENCY = Histogram(
+    "gpts_graphql_document_request_duration_seconds",
+    "Time from the request's first byte to its response, per trusted document",
+    ("document_id",),
+    buckets=_BUCKETS,
 )
 POOL_IN_USE = Gauge(
     "gpts_db_pool_connections_in_use",
@@ -72,6 +86,9 @@ def observe_graphql(info: OperationInfo, seconds: float) -> None:
         ERRORS.labels(code, *labels).inc()
     if "RATE_LIMITED" in info.error_codes:
         RATE_LIMITED.labels(name).inc()
+    if info.document_id is not None:
+        DOCUMENT_REQUESTS.labels(info.document_id, name).inc()
+        DOCUMENT_LATENCY.labels(info.document_id).observe(seconds)
 
 
 def observe_pool(engine: AsyncEngine) -> None:

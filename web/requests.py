@@ -2,8 +2,8 @@
 
 A pure ASGI middleware (no BaseHTTPMiddleware: it would copy each body into a new task).
 The line holds the request id, method, path, status, duration, the GraphQL operation's
-name, type and error codes, and the caller's user id; never headers, bodies or variables,
-so no password or token can reach the logs.
+name, type, trusted document id and error codes, and the caller's user id; never headers,
+bodies or variables, so no password or token can reach the logs.
 """
 
 from __future__ import annotations
@@ -82,6 +82,7 @@ class RequestObserver:
                     "duration_ms": round(seconds * 1000, 2),
                     "operation_name": info.name,
                     "operation_type": info.type,
+                    "document_id": info.document_id,
                     "error_codes": list(info.error_codes) or None,
                     "user_id": info.user_id,
                 },

@@ -5,12 +5,17 @@ import { SetContextLink } from "@apollo/client/link/context";
 import { relayStylePagination } from "@apollo/client/utilities";
 
 import { ErrorCode } from "../generated/enums.js";
+import { persistedDocumentsLink, type PersistedOptions } from "./persisted.js";
 
-export interface ClientOptions {
+export interface ClientOptions extends PersistedOptions {
   /** The GraphQL endpoint, e.g. http://127.0.0.1:8000/graphql */
   uri: string;
   /** The current access token (from signIn or refreshToken), or null when signed out. */
   getAccessToken: () => string | null;
+  /** Send documents as text instead of their ids (a service with trusted documents off). */
+  sendText?: boolean;
+  /** The fetch the HTTP link uses (the global one by default). */
+  fetch?: typeof fetch;
 }
 
 /**
@@ -42,11 +47,11 @@ export function authLink(getAccessToken: () => string | null): ApolloLink {
   });
 }
 
-export function createClient({ uri, getAccessToken }: ClientOptions): ApolloClient {
-  return new ApolloClient({
-    link: ApolloLink.from([authLink(getAccessToken), new HttpLink({ uri })]),
-    cache: createCache(),
-  });
+export function createClient(options: ClientOptions): ApolloClient {
+  const { uri, getAccessToken, sendText = false } = options;
+  const http = new HttpLink(options.fetch ? { uri, fetch: options.fetch } : { uri });
+  const links = [authLink(getAccessToken), ...(sendText ? [] : [persistedDocumentsLink(options)])];
+  return new ApolloClient({ link: ApolloLink.from([...links, http]), cache: createCache() });
 }
 
 const KNOWN_CODES = new Set<string>(Object.values(ErrorCode));

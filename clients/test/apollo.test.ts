@@ -1,4 +1,5 @@
-// Apollo Client 4 against the real service: auth link, relay paging both ways, cache updates, codes.
+// Apollo Client 4 against the real service in `require` mode (trusted documents only): auth link,
+// relay paging both ways, cache updates, codes, queries by id over GET, and what is refused.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 
@@ -29,7 +30,8 @@ import {
   type RefBooksQueryVariables,
 } from "../generated/gql/graphql.js";
 import { createClient, errorCode } from "../src/apollo.js";
-import { startServer, type RunningServer } from "./server.js";
+import { MANIFEST } from "../src/persisted.js";
+import { MANIFEST_PATH, startServer, type RunningServer } from "./server.js";
 
 const BOOKS = 25;
 const PAGE = 10;
@@ -78,16 +80,45 @@ async function firstComplete(
   return result.data as RefBooksQuery;
 }
 
+/** What one request carried: its method, and the GraphQL parameters in its body or URL. */
+interface Sent {
+  method: string;
+  params: Record<string, unknown>;
+}
+
+/** A fetch that notes every GraphQL request before sending it. */
+function recordingFetch(sent: Sent[]): typeof fetch {
+  return async (input, init) => {
+    const url = new URL(String(input));
+    const method = init?.method ?? "GET";
+    const params: Record<string, unknown> =
+      method === "GET"
+        ? Object.fromEntries([...url.searchParams].map(([k, v]) => [k, k === "query" || k === "operationName" ? v : JSON.parse(v)]))
+        : JSON.parse(String(init?.body));
+    sent.push({ method, params });
+    return fetch(input, init);
+  };
+}
+
+/** The bare hex ids of the manifest, as Apollo's `sha256Hash` carries them. */
+const KNOWN_HASHES = new Set(Object.keys(MANIFEST).map((id) => id.replace(/^sha256:/, "")));
+
 describe("Apollo Client against the service", () => {
   let server: RunningServer;
   let token: string | null = null;
   let client: ApolloClient;
+  const sent: Sent[] = [];
   const bookIds = new Map<string, string>();
   let systemInfoId = "";
 
   before(async () => {
-    server = await startServer();
-    client = createClient({ uri: server.graphqlUrl, getAccessToken: () => token });
+    // The service trusts codegen's manifest and runs nothing else.
+    server = await startServer({ TRUSTED_DOCUMENTS: MANIFEST_PATH, TRUSTED_DOCUMENTS_MODE: "require" });
+    client = createClient({
+      uri: server.graphqlUrl,
+      getAccessToken: () => token,
+      fetch: recordingFetch(sent),
+    });
   });
 
   after(async () => {
@@ -180,7 +211,11 @@ describe("Apollo Client against the service", () => {
 
   it("pages backward with last/before into a fresh cache, with the same result", async () => {
     // given a second client (a fresh cache) that starts from the oldest page
-    const backward = createClient({ uri: server.graphqlUrl, getAccessToken: () => token });
+    const backward = createClient({
+      uri: server.graphqlUrl,
+      getAccessToken: () => token,
+      fetch: recordingFetch(sent),
+    });
     const variables = { last: PAGE };
     const books = backward.watchQuery({ query: RefBooksDocument, variables });
     const watching = books.subscribe({});
@@ -376,5 +411,79 @@ describe("Apollo Client against the service", () => {
     // and public reads need no token
     const scripts = await client.query({ query: PublicScriptsDocument, variables: { first: 1 } });
     assert.equal(scripts.data?.publicScripts.totalCount, 0);
+  });
+  it("sends queries by id over GET when asked, mutations still by POST", async () => {
+    // given a client that sends hashed queries with GET, signed in again
+    const viaGet: Sent[] = [];
+    const getClient = createClient({
+      uri: server.graphqlUrl,
+      getAccessToken: () => token,
+      useGETForQueries: true,
+      fetch: recordingFetch(viaGet),
+    });
+    try {
+      const signedIn = await getClient.mutate({
+        mutation: SignInDocument,
+        variables: { input: { username: "reactuser", password: PASSWORD } },
+      });
+      token = signedIn.data?.signIn.accessToken ?? null;
+
+      // when it reads `me` and a page of books
+      const me = await getClient.query({ query: MeDocument, fetchPolicy: "network-only" });
+      const books = await getClient.query({ query: RefBooksDocument, variables: { first: 2 } });
+
+      // then both answered, the queries went by GET and the mutation by POST, all by id
+      assert.equal(me.data?.me.username, "reactuser");
+      assert.equal(books.data?.refBooks.edges.length, 2);
+      assert.deepEqual(
+        viaGet.map((each) => each.method),
+        ["POST", "GET", "GET"],
+      );
+      for (const each of viaGet) assert.equal(each.params["query"], undefined);
+    } finally {
+      getClient.stop();
+    }
+  });
+
+  it("is refused a document sent as text (FORBIDDEN) and an unknown id (PERSISTED_QUERY_NOT_FOUND)", async () => {
+    // given a client that sends documents as text, as a third party would
+    const textClient = createClient({ uri: server.graphqlUrl, getAccessToken: () => null, sendText: true });
+    try {
+      // when it sends a public query, then the service refuses it without running it
+      await expectCode(
+        textClient.query({ query: PublicScriptsDocument, variables: { first: 1 } }),
+        ErrorCode.FORBIDDEN,
+      );
+    } finally {
+      textClient.stop();
+    }
+
+    // and an id the manifest does not hold is PERSISTED_QUERY_NOT_FOUND, over POST and GET
+    const unknown = `sha256:${"0".repeat(64)}`;
+    const posted = await fetch(server.graphqlUrl, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ documentId: unknown }),
+    });
+    const got = await fetch(`${server.graphqlUrl}?documentId=${unknown}`, {
+      headers: { accept: "application/json" },
+    });
+    for (const response of [posted, got]) {
+      assert.equal(response.status, 200);
+      const body = (await response.json()) as { errors: { extensions: { code: string } }[] };
+      assert.equal(body.errors[0]?.extensions.code, ErrorCode.PERSISTED_QUERY_NOT_FOUND);
+    }
+  });
+
+  it("sent every operation by its manifest id, never as text", () => {
+    // given every request the app's clients made in this file
+    assert.ok(sent.length > 40, `only ${sent.length} requests recorded`);
+    // then none carried a document, and each named one of the manifest's ids
+    for (const { params } of sent) {
+      assert.equal(params["query"], undefined, JSON.stringify(params));
+      const extensions = params["extensions"] as { persistedQuery?: { sha256Hash?: string } };
+      const hash = extensions?.persistedQuery?.sha256Hash;
+      assert.ok(hash && KNOWN_HASHES.has(hash), JSON.stringify(params));
+    }
   });
 });

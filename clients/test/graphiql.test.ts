@@ -9,7 +9,7 @@ import { chromium, type BrowserContext, type Page } from "playwright-core";
 
 import { SignInDocument, SignUpDocument } from "../generated/gql/graphql.js";
 import { createClient } from "../src/apollo.js";
-import { REPO_ROOT, startServer, type RunningServer } from "./server.js";
+import { MANIFEST_PATH, REPO_ROOT, startServer, type RunningServer } from "./server.js";
 
 const CHROMIUM = process.env["CHROMIUM"] ?? "/usr/bin/chromium";
 // Without the networking flags Chromium keeps dialing out, and this machine refuses it.
@@ -83,7 +83,9 @@ describe("GraphiQL served offline, in Chromium", () => {
   const pageErrors: string[] = [];
 
   before(async () => {
-    server = await startServer();
+    // Development with the manifest set: `allow` by default, so the app's ids run and GraphiQL's
+    // documents, sent as text, still do.
+    server = await startServer({ TRUSTED_DOCUMENTS: MANIFEST_PATH });
     const client = createClient({ uri: server.graphqlUrl, getAccessToken: () => null });
     const input = { username: "graphiqluser", password: PASSWORD };
     await client.mutate({

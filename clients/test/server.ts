@@ -1,4 +1,5 @@
-// Starts the real service (uvicorn) on a free port with a fresh SQLite database, for one test file.
+// Starts the real service (uvicorn) on a free port with a fresh SQLite database, for one test file;
+// extraEnv sets more of its environment (e.g. TRUSTED_DOCUMENTS and TRUSTED_DOCUMENTS_MODE).
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -10,6 +11,8 @@ import { fileURLToPath } from "node:url";
 /** The repository root: clients/.build/test/ -> clients/ -> repo. */
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
 const PYTHON = process.env["PYTHON"] ?? join(REPO_ROOT, ".venv", "bin", "python");
+/** The trusted-documents manifest codegen writes (`npm run codegen`), for TRUSTED_DOCUMENTS. */
+export const MANIFEST_PATH = join(REPO_ROOT, "clients", "generated", "gql", "persisted-documents.json");
 const STARTUP_DEADLINE_MS = 30_000;
 
 export interface RunningServer {

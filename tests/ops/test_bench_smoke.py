@@ -26,6 +26,11 @@ OPERATIONS = {
     "pageRow100k",
     "signIn",
     "createRefBook",
+    # the same reads by trusted-document hash
+    "refBooks6Hash",
+    "systemInfos6Hash",
+    "dialogueHash",
+    "publicScripts20Hash",
 }
 
 
@@ -62,7 +67,13 @@ def test_the_benchmark_runs_every_operation_without_errors(tmp_path: Path) -> No
     assert all(n["graphql"] >= 1 and n["floor"] >= 1 for n in db["statements"].values())
     # and a page of 50 SystemInfos costs no more statements than a page of 5
     assert db["growth"]["first50"] <= db["growth"]["first5"]
-    # and the markdown table has a row per operation
+    # and the by-hash reads' CPU per request was measured beside their by-text twins
+    hashed = {name.removesuffix("Hash") for name in OPERATIONS if name.endswith("Hash")}
+    assert set(db["cpu_ms"]) == {
+        f"{base}{variant}" for base in hashed for variant in ("", "Cold", "Hash")
+    }
+    # and the markdown table has a row per operation, and the by-hash table one per pair
     table = (tmp_path / "latest.md").read_text()
     rows = [line for line in table.splitlines() if line.startswith("| ") and " | 2 | " in line]
-    assert len(rows) == len(OPERATIONS), table
+    assert len([row for row in rows if row.count("|") == 15]) == len(OPERATIONS), table
+    assert len([row for row in rows if row.count("|") == 12]) == 4, table
