@@ -24,7 +24,8 @@ from services import Services
 from settings import Settings
 from tests.data_api import quick_account
 from tests.databases import BACKEND, drop_database, fresh_database_url
-from tests.utils import SIGN_IN, Account, GraphQLClient, assert_no_errors, sign_up_and_in
+from tests.documents import SIGN_IN
+from tests.utils import Account, GraphQLClient, assert_no_errors, sign_up_and_in
 
 TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"
 

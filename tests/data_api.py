@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
@@ -16,24 +17,13 @@ from auth.passwords import hash_password
 from models import PublicScript, RefBook, RefData, RefDataContent, Script, User
 from resolvers.ids import pk_of, to_global_id
 from services import Services
+from tests.documents import CREATE_REF_BOOK, CREATE_REF_DATA, CREATE_SYSTEM_INFO
 from tests.type_names import PUBLIC_SCRIPT, REF_BOOK, REF_DATA, USER
 from tests.utils import Account, GraphQLClient, assert_no_errors
 
 # isoformat of an aware UTC datetime that kept its microseconds.
 UTC_MICROS = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}\+00:00$")
 KOREAN_EMOJI = "한국어 텍스트 🎓📚 ✅"
-
-BOOK_FIELDS = "id author title createdAt updatedAt"
-CREATE_REF_BOOK = f"""
-mutation CreateRefBook($input: CreateRefBookInput!) {{
-  createRefBook(input: $input) {{ {BOOK_FIELDS} }}
-}}
-"""
-CREATE_REF_DATA = """
-mutation CreateRefData($input: CreateRefDataInput!) {
-  createRefData(input: $input) { id title content createdAt updatedAt }
-}
-"""
 
 
 QUICK_PASSWORD = "quick-password-1"
@@ -186,3 +176,45 @@ async def seed_public_scripts(
             ],
         )
     return [to_global_id(PUBLIC_SCRIPT, pk) for pk in ids]
+
+
+@dataclass(frozen=True)
+class Owned:
+    """Global ids of one RefBook, one RefData and one SystemInfo linking both."""
+
+    ref_book: str
+    ref_data: str
+    system_info: str
+
+
+async def seed_owned(gql: GraphQLClient, account: Account, tag: str = "") -> Owned:
+    book = assert_no_errors(
+        await gql(
+            CREATE_REF_BOOK,
+            {"input": {"author": f"Author{tag}", "title": f"Book{tag}"}},
+            token=account.token,
+        )
+    )["createRefBook"]
+    material = assert_no_errors(
+        await gql(
+            CREATE_REF_DATA,
+            {"input": {"title": f"Notes{tag}", "content": f"Content{tag}"}},
+            token=account.token,
+        )
+    )["createRefData"]
+    info = assert_no_errors(
+        await gql(
+            CREATE_SYSTEM_INFO,
+            {
+                "input": {
+                    "language": "EN",
+                    "major": f"Physics{tag}",
+                    "understandingLevel": 3,
+                    "refBookIds": [book["id"]],
+                    "refDataIds": [material["id"]],
+                }
+            },
+            token=account.token,
+        )
+    )["createSystemInfo"]
+    return Owned(ref_book=book["id"], ref_data=material["id"], system_info=info["id"])

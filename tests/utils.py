@@ -15,16 +15,9 @@ from graphql.language.parser import Parser
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-_names = itertools.count(1)
+from tests.documents import SIGN_IN, SIGN_UP
 
-SIGN_UP = """
-mutation SignUp($input: SignUpInput!) { signUp(input: $input) { id username email isAdmin } }
-"""
-SIGN_IN = """
-mutation SignIn($input: SignInInput!) {
-  signIn(input: $input) { accessToken refreshToken expiresIn user { id username isAdmin } }
-}
-"""
+_names = itertools.count(1)
 
 
 class GraphQLClient:

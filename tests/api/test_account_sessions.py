@@ -30,7 +30,8 @@ from models import (
 from resolvers.ids import pk_of
 from services import Services
 from settings import Settings
-from tests.operations import (
+from tests.data_api import seed_owned
+from tests.documents import (
     CHANGE_PASSWORD,
     CREATE_PUBLIC_SCRIPT,
     DELETE_ACCOUNT,
@@ -39,15 +40,8 @@ from tests.operations import (
     REF_BOOKS,
     REFRESH_TOKEN,
     SIGN_IN,
-    seed_owned,
 )
-from tests.utils import (
-    Account,
-    GraphQLClient,
-    assert_error_code,
-    assert_no_errors,
-    sign_up_and_in,
-)
+from tests.utils import Account, GraphQLClient, assert_error_code, assert_no_errors, sign_up_and_in
 
 NEW_PASSWORD = "battery-staple-2"
 
@@ -59,7 +53,7 @@ def user_pk(account: Account) -> int:
 
 
 async def refresh(gql: GraphQLClient, token: str) -> dict[str, Any]:
-    return await gql(REFRESH_TOKEN, {"t": token})
+    return await gql(REFRESH_TOKEN, {"refreshToken": token})
 
 
 async def sign_in(gql: GraphQLClient, username: str, password: str) -> dict[str, Any]:

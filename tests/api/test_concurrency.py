@@ -15,9 +15,9 @@ from sqlalchemy import text
 
 from db.transaction import run_in_transaction
 from resolvers.ids import pk_of
+from tests.documents import SIGN_IN, SIGN_UP
 from tests.hardening import leaks_internals
 from tests.servers import Server, start_server
-from tests.utils import SIGN_IN, SIGN_UP
 
 pytestmark = pytest.mark.mysql_only
 

@@ -13,7 +13,8 @@ from sqlalchemy import event, text
 
 from services import Services
 from tests.data_api import seed_books, seed_datas, stamps, user_pk
-from tests.utils import SIGN_IN, Account, GraphQLClient, assert_error_code, assert_no_errors
+from tests.documents import SIGN_IN
+from tests.utils import Account, GraphQLClient, assert_error_code, assert_no_errors
 
 CREATE_INFO = """
 mutation($input: CreateSystemInfoInput!) { createSystemInfo(input: $input) { id updatedAt } }

@@ -9,16 +9,16 @@ import pytest
 from models import RefBook
 from services import Services
 from tests.data_api import (
-    BOOK_FIELDS,
-    CREATE_REF_BOOK,
     KOREAN_EMOJI,
     assert_utc_micros,
     count_rows,
     create_book,
     parse_time,
 )
+from tests.documents import CREATE_REF_BOOK
 from tests.utils import Account, GraphQLClient, assert_error_code, assert_no_errors
 
+BOOK_FIELDS = "id author title createdAt updatedAt"
 REF_BOOK = f"query RefBook($id: ID!) {{ refBook(id: $id) {{ {BOOK_FIELDS} }} }}"
 UPDATE_REF_BOOK = f"""
 mutation UpdateRefBook($id: ID!, $input: UpdateRefBookInput!) {{

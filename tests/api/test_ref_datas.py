@@ -9,7 +9,6 @@ import pytest
 from models import RefData, RefDataContent
 from services import Services
 from tests.data_api import (
-    CREATE_REF_DATA,
     KOREAN_EMOJI,
     assert_utc_micros,
     count_rows,
@@ -19,6 +18,7 @@ from tests.data_api import (
     stamps,
     user_pk,
 )
+from tests.documents import CREATE_REF_DATA
 from tests.utils import (
     Account,
     GraphQLClient,

@@ -29,12 +29,7 @@ from tests.data_api import (
     user_pk,
 )
 from tests.type_names import REF_BOOK, REF_DATA
-from tests.utils import (
-    Account,
-    GraphQLClient,
-    assert_error_code,
-    assert_no_errors,
-)
+from tests.utils import Account, GraphQLClient, assert_error_code, assert_no_errors
 
 SI_FIELDS = """
 id description language major understandingLevel onlyUseReferenceData dataSequence

@@ -14,8 +14,9 @@ from redis import Redis
 
 from auth.throttle import Limit, MemoryStore, RedisStore, Throttle
 from settings import Settings
+from tests.documents import SIGN_IN, SIGN_UP
 from tests.hardening import App, app_with
-from tests.utils import SIGN_IN, SIGN_UP, GraphQLClient, assert_error_code, assert_no_errors
+from tests.utils import GraphQLClient, assert_error_code, assert_no_errors
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 # Nothing listens on port 1: connecting fails at once.

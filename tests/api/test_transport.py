@@ -11,8 +11,9 @@ from sqlalchemy import func, select
 
 from models import User
 from services import Services
+from tests.documents import SIGN_UP
 from tests.hardening import graphql_error
-from tests.utils import SIGN_UP, assert_no_errors
+from tests.utils import assert_no_errors
 
 MIB = 1024 * 1024
 TYPENAME = "query { __typename }"

@@ -11,7 +11,8 @@ from sqlalchemy import func, select
 from models import RefBook
 from services import Services
 from tests.data_api import quick_account, seed_books, stamps, user_pk
-from tests.utils import SIGN_IN, Account, GraphQLClient, assert_error_code, assert_no_errors
+from tests.documents import SIGN_IN
+from tests.utils import Account, GraphQLClient, assert_error_code, assert_no_errors
 
 CREATES = {
     "createRefBook": ("CreateRefBookInput", {"author": "A", "title": "T"}),

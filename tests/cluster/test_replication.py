@@ -14,8 +14,9 @@ from resolvers.ids import pk_of
 from settings import Settings
 from tests.cluster.cluster import NODE_PORTS, Cluster, connect, node_url
 from tests.cluster.documents import REF_BOOKS, all_books, create_book
+from tests.documents import SIGN_IN, SIGN_UP
 from tests.type_names import REF_BOOK, USER
-from tests.utils import SIGN_IN, SIGN_UP, GraphQLClient, assert_no_errors, sign_up_and_in
+from tests.utils import GraphQLClient, assert_no_errors, sign_up_and_in
 
 pytestmark = pytest.mark.cluster
 

@@ -18,7 +18,7 @@ from graphql import build_schema
 
 from db.migrate import upgrade
 from resolvers.ids import to_global_id
-from tests import operations as ops
+from tests import documents as ops
 from tests.databases import drop_database, fresh_database_url
 from tests.processes import ROOT, create_admin
 from tests.servers import start_server
@@ -99,13 +99,13 @@ async def test_account_lifecycle(gql: GraphQLClient) -> None:
     assert (await ok(gql, ops.ME, token=dana.token))["me"]["username"] == "dana"
     assert (await ok(gql, ops.NODE, {"id": dana.id}, dana.token))["node"]["id"] == dana.id
     # when she refreshes, then changes her password
-    pair = (await ok(gql, ops.REFRESH_TOKEN, {"t": dana.refresh_token}))["refreshToken"]
+    pair = (await ok(gql, ops.REFRESH_TOKEN, {"refreshToken": dana.refresh_token}))["refreshToken"]
     passwords = {"currentPassword": dana.password, "newPassword": "battery-staple-2"}
     changed = await ok(gql, ops.CHANGE_PASSWORD, {"input": passwords}, pair["accessToken"])
     token = changed["changePassword"]["accessToken"]
     # then the older pair is dead and the new one works
     assert_error_code(await gql(ops.ME, token=pair["accessToken"]), "UNAUTHENTICATED")
-    stale = {"t": pair["refreshToken"]}
+    stale = {"refreshToken": pair["refreshToken"]}
     assert_error_code(await gql(ops.REFRESH_TOKEN, stale), "UNAUTHENTICATED")
     await ok(gql, ops.ME, token=token)
     # and deleting her account leaves her token matching no one
@@ -127,8 +127,10 @@ async def test_private_data_round_trip(gql: GraphQLClient, alice: Account) -> No
     links = {"refBookIds": [book_id], "refDataIds": [data_id]}
     info_input = {"language": "KO", "major": "Physics", "understandingLevel": 5, **links}
     info = (await ok(gql, ops.CREATE_SYSTEM_INFO, {"input": info_input}, token))["createSystemInfo"]
-    assert info["refBooks"] == [{"id": book_id}] and info["refDatas"] == [{"id": data_id}]
-    assert "'Feynman - QED'" in info["generatedDialogue"]
+    assert [b["id"] for b in info["refBooks"]] == [book_id]
+    assert [d["id"] for d in info["refDatas"]] == [data_id]
+    dialogue = await ok(gql, ops.GENERATED_DIALOGUE, {"id": info["id"]}, token)
+    assert "'Feynman - QED'" in dialogue["systemInfo"]["generatedDialogue"]
     # update each
     await ok(gql, ops.UPDATE_REF_BOOK, {"id": book_id, "input": {"title": "QED 2"}}, token)
     await ok(gql, ops.UPDATE_REF_DATA, {"id": data_id, "input": {"content": "new"}}, token)

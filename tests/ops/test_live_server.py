@@ -21,9 +21,9 @@ from hypothesis.errors import Unsatisfiable
 from schemathesis.generation import GenerationMode
 
 from tests.api.test_throttle import REDIS_URL, drop_keys
+from tests.documents import SIGN_IN, SIGN_UP
 from tests.hardening import leaks_internals
 from tests.servers import Server, start_server
-from tests.utils import SIGN_IN, SIGN_UP
 
 PASSWORD = "correct-horse-1"
 USERNAME_LIMIT = 4

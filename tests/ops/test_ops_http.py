@@ -18,7 +18,8 @@ from starlette.applications import Starlette
 from main import create_app
 from resolvers.ids import from_global_id
 from settings import Settings
-from tests.utils import SIGN_IN, Account, GraphQLClient, assert_error_code, assert_no_errors
+from tests.documents import SIGN_IN
+from tests.utils import Account, GraphQLClient, assert_error_code, assert_no_errors
 from web.logs import JsonFormatter, formatter
 
 ME = "query Me { me { id username } }"
