@@ -6,13 +6,14 @@ from typing import Any
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import ParserCache, ValidationCache
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext, ExecutionResult
 
+from schema.cost import uncovered_lists
 from schema.deadline import run_with_deadline
 from schema.error_codes import ErrorCodeEnum
 from schema.errors import log_errors
+from schema.execution import Executor, QuietExecutor
 from schema.limits import QueryLimits, limit_extensions
 from schema.mutation import Mutation
 from schema.observe import ObserveOperation
@@ -30,6 +31,8 @@ from schema.types import (
 
 class AppSchema(strawberry.Schema):
     operation_timeout: float | None = None
+    # Answers encoded larger than this are refused (schema.http); None: no cap.
+    max_response_bytes: int | None = None
 
     async def execute(self, *args: Any, **kwargs: Any) -> ExecutionResult:
         operation = super().execute(*args, **kwargs)
@@ -58,17 +61,21 @@ def build_schema(
         config=StrawberryConfig(
             disable_field_suggestions=not field_suggestions, default_resolver=resolve_attribute
         ),
+        # Tags variable values that do not coerce; hides their hints too when asked.
+        execution_context_class=Executor if field_suggestions else QuietExecutor,
         extensions=[
-            # Parsing and validation were a quarter of a small query's CPU time.
-            lambda: ParserCache(maxsize=256),
-            lambda: ValidationCache(maxsize=256),
+            # Parses and validates (both cached: they were a quarter of a small query's CPU
+            # time), every limit first.
+            *limit_extensions(limits, hide_suggestions=not field_suggestions),
             # Fills the request log's and the metrics' operation name, type and error codes.
             ObserveOperation,
             # One pooled connection per request for all its reads, returned at the end.
             EndReads,
-            *limit_extensions(limits),
             *(extensions or []),
         ],
     )
+    if missing := uncovered_lists(schema._schema):
+        raise RuntimeError(f"the cost model has no maximum for the lists {missing}")
     schema.operation_timeout = limits.timeout_seconds
+    schema.max_response_bytes = limits.max_response_bytes
     return schema
