@@ -200,14 +200,18 @@ class _Compiler:
                     continue
                 if selection.selection_set is None:
                     continue
-                one = self.add(1, [(1, self.selection_set(selection.selection_set, type_))])
+                below = self.selection_set(selection.selection_set, type_)
                 if _is_connection(field, type_):
+                    # The connection object, and what is under it once per row of the page.
                     page = _Page(_argument(selection, "first"), _argument(selection, "last"))
-                    terms.append((page, one))
+                    base += 1
+                    terms.append((page, below))
                 elif is_list_type(get_nullable_type(field.type)):
-                    terms.append((list_maximum(parent, name) or MAX_PAGE_SIZE, one))
+                    most = list_maximum(parent, name) or MAX_PAGE_SIZE
+                    terms.append((most, self.add(1, [(1, below)])))
                 else:
-                    terms.append((1, one))
+                    base += 1
+                    terms.append((1, below))
             elif isinstance(selection, InlineFragmentNode):
                 condition = selection.type_condition
                 type_ = self.schema.get_type(condition.name.value) if condition else parent
