@@ -3,8 +3,9 @@
 Seeded (`random.Random(seed)`), so a failing document is found again from its seed. The
 documents mix what the limits are about: nested selections (sometimes past the depth
 limit), aliases, the same field repeated, connections with literal or variable page sizes,
-named fragments spread once or several times, chains of fragments that each spread the
-previous one twice, inline fragments on the Node interface and introspection. Most are
+named fragments spread once or several times (sometimes in a cycle, sometimes undefined),
+chains of fragments that each spread the previous one twice, inline fragments on the Node
+interface and introspection. Most are
 valid GraphQL, so some are answered and some refused.
 """
 
@@ -129,6 +130,9 @@ class _Builder:
             parts.append(f"...{self.chain(self.rng.randint(1, 12))}")
         if self.rng.random() < 0.1:
             parts.append(self.rng.choice(INTROSPECTION))
+        if self.rng.random() < 0.05:
+            # A spread of a fragment nobody defined: a validation error, nothing worse.
+            parts.append("...Undefined")
         declared = ", ".join(f"${n}: {t}" for n, (t, _) in self.variables.items())
         head = f"query Fuzz({declared})" if declared else "query Fuzz"
         text = [f"{head} {{ {' '.join(parts)} }}"]

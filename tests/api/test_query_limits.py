@@ -176,7 +176,11 @@ HINTED = [
         "GRAPHQL_VALIDATION_FAILED",
     ),
     (CREATE_BOOK, {"i": {"autor": "a", "title": "t"}}, "BAD_USER_INPUT"),
-    ("query Q($x: Strin) { __typename }", {}, "GRAPHQL_VALIDATION_FAILED"),
+    (
+        "query Q($n: Strin) { publicScripts(first: $n) { totalCount } }",
+        {},
+        "GRAPHQL_VALIDATION_FAILED",
+    ),
     ('query { node(id: "x") { ... on SystemInf { id } } }', {}, "GRAPHQL_VALIDATION_FAILED"),
     (
         'mutation { createSystemInfo(input: {language: EM, major: "x", understandingLevel: 1}) '
