@@ -31,9 +31,9 @@ class QueryLimits:
     max_depth: int = 8
     max_aliases: int = 20
     max_tokens: int = 1000
-    max_fields: int = 500
+    max_fields: int = 300
     max_repeated_fields: int = 50
-    max_cost: int = 20_000
+    max_cost: int = 30_000
     max_response_bytes: int = 32 * 1024 * 1024
     introspection: bool = True
     timeout_seconds: float | None = 10.0

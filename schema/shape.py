@@ -48,7 +48,7 @@ TYPE_EXPANSIONS = frozenset({"fields", "inputFields", "interfaces", "possibleTyp
 class ShapeLimits:
     max_depth: int = 8
     max_aliases: int = 20
-    max_fields: int = 500
+    max_fields: int = 300
     max_repeated_fields: int = 50
 
 

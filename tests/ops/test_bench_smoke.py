@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from bench.limits import CASES as LIMIT_CASES
 from tests.databases import BACKEND
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -62,7 +63,15 @@ def test_the_benchmark_runs_every_operation_without_errors(tmp_path: Path) -> No
     assert all(n["graphql"] >= 1 and n["floor"] >= 1 for n in db["statements"].values())
     # and a page of 50 SystemInfos costs no more statements than a page of 5
     assert db["growth"]["first50"] <= db["growth"]["first5"]
+    # and the limits' worst cases were measured: the hostile ones refused before any SQL, the
+    # ordinary ones answered (bench.limits.problems would have failed the run otherwise)
+    cases = db["limits"]["cases"]
+    assert set(cases) == {name for name, _ in LIMIT_CASES}
+    chain = cases["fragmentChain60"]
+    assert (chain["answer"], chain["statements"]) == ("QUERY_TOO_COMPLEX", 0)
+    assert all(case["cpu_ms_new_text"] > 0 for case in cases.values())
     # and the markdown table has a row per operation
-    table = (tmp_path / "latest.md").read_text()
+    table, _, limits_table = (tmp_path / "latest.md").read_text().partition("Limits, in process")
     rows = [line for line in table.splitlines() if line.startswith("| ") and " | 2 | " in line]
     assert len(rows) == len(OPERATIONS), table
+    assert "fragment chain, 60 levels" in limits_table
