@@ -233,5 +233,6 @@ def measure(document: DocumentNode, limits: ShapeLimits) -> Shape:
                 walk = _Definition(_operation_label(definition), limits, summaries)
                 walk.summarize(definition.selection_set, False)
     except AppError as refusal:
-        shape.refusal = refusal
+        # Cached with the document: keep no frames of this pass alive.
+        shape.refusal = refusal.with_traceback(None)
     return shape

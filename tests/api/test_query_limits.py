@@ -164,12 +164,14 @@ CREATE_INFO = (
     'mutation M($l: Language!) { createSystemInfo(input: {language: $l, major: "x", '
     "understandingLevel: 1}) { id } }"
 )
-# Every source of "Did you mean" in graphql-core 3.3: field, argument, type and enum-value
-# names and input fields in the document (validation rules), input fields and enum values in
-# variables (coercion), and the selection a composite field lacks (ScalarLeafsRule).
+# Every source of "Did you mean" in graphql-core 3.3: field, argument (of a field or a
+# directive), type and enum-value names and input fields in the document (validation rules),
+# input fields and enum values in variables (coercion), and the selection a composite field
+# lacks (ScalarLeafsRule).
 HINTED = [
     ('query { publicScript(id: "x") { nmae } }', {}, "GRAPHQL_VALIDATION_FAILED"),
     ("query { publicScripts(frist: 1) { totalCount } }", {}, "GRAPHQL_VALIDATION_FAILED"),
+    ("query { __typename @include(iff: true) }", {}, "GRAPHQL_VALIDATION_FAILED"),
     (
         'mutation { createRefBook(input: {autor: "a", title: "t"}) { id } }',
         {},
