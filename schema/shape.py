@@ -53,13 +53,25 @@ class ShapeLimits:
 
 
 class _Node:
-    """A response path of the merged selection: how many fields land on it, and what is below."""
+    """A response path of the merged selection, with the paths below it.
 
-    __slots__ = ("children", "count")
+    Shared, not copied: a fragment's tree goes into every place it is spread as is, and a
+    node is copied (shallowly) only when a walk must add below it. So a spread costs its
+    top-level names, plus the paths where it meets what is already there (repeated fields,
+    which are bounded), not the size of the fragment.
+    """
 
-    def __init__(self) -> None:
-        self.count = 0
-        self.children: dict[str, _Node] = {}
+    __slots__ = ("children", "owner", "size")
+
+    def __init__(self, owner: object, size: int = 1, children: dict[str, _Node] | None = None):
+        self.owner = owner
+        # Paths in this subtree, this one included.
+        self.size = size
+        self.children: dict[str, _Node] = children if children is not None else {}
+
+    def own(self, owner: object) -> _Node:
+        """This node, or a copy that `owner` may change."""
+        return self if self.owner is owner else _Node(owner, self.size, dict(self.children))
 
 
 @dataclass(slots=True)
@@ -79,21 +91,19 @@ class Shape:
     visits: Counter[str] = field(default_factory=Counter)
 
 
-def _merge(into: dict[str, _Node], tree: dict[str, _Node]) -> int:
-    """Adds `tree` into `into`; returns how many response paths were new. Iterative: a deep
-    tree cannot exhaust the stack."""
+def _merge(into: dict[str, _Node], tree: dict[str, _Node], owner: object) -> int:
+    """Adds `tree` into `into` (owned by `owner`); returns how many response paths were new."""
     created = 0
-    stack = [(into, tree)]
-    while stack:
-        target_level, source_level = stack.pop()
-        for key, source in source_level.items():
-            target = target_level.get(key)
-            if target is None:
-                target = target_level[key] = _Node()
-                created += 1
-            target.count += source.count
-            if source.children:
-                stack.append((target.children, source.children))
+    for key, source in tree.items():
+        target = into.get(key)
+        if target is None:
+            into[key] = source
+            created += source.size
+        elif source.children:
+            target = into[key] = target.own(owner)
+            added = _merge(target.children, source.children, owner)
+            target.size += added
+            created += added
     return created
 
 
@@ -111,10 +121,16 @@ class _Definition:
         self.aliases = 0
         self.fields = 0
         self.paths = 0
+        # Marks the tree nodes this walk made or copied: the only ones it may change.
+        self.owner = object()
 
     def summarize(self, selection_set: SelectionSetNode, introspective: bool) -> _Summary:
         tree: dict[str, _Node] = {}
         depth, expands = self._walk(selection_set, tree, 0, introspective)
+        return _Summary(depth, self.aliases, self.fields, expands, tree)
+
+    def _repeats(self) -> None:
+        # Fields minus distinct response paths: it only grows as the walk goes on.
         repeated = self.fields - self.paths
         if repeated > self.limits.max_repeated_fields:
             raise _too_complex(
@@ -124,7 +140,6 @@ class _Definition:
                 repeatedFields=repeated,
                 limit=self.limits.max_repeated_fields,
             )
-        return _Summary(depth, self.aliases, self.fields, expands, tree)
 
     def _count(self, fields: int, aliases: int) -> None:
         self.fields += fields
@@ -163,9 +178,9 @@ class _Definition:
                 key = (selection.alias or selection.name).value
                 node = tree.get(key)
                 if node is None:
-                    node = tree[key] = _Node()
+                    node = tree[key] = _Node(self.owner)
                     self.paths += 1
-                node.count += 1
+                self._repeats()
                 name = selection.name.value
                 introspective = inside or name in INTROSPECTION_ROOTS
                 expansion = introspective and name in TYPE_EXPANSIONS
@@ -174,9 +189,12 @@ class _Definition:
                     continue
                 if not introspective:
                     self._deeper(level + 1)
+                node = tree[key] = node.own(self.owner)
+                paths = self.paths
                 below, nested = self._walk(
                     selection.selection_set, node.children, level + 1, introspective
                 )
+                node.size += self.paths - paths
                 if expansion and nested:
                     raise _too_complex(
                         f"{self.what} lists a type's {name} inside another type's fields, "
@@ -201,7 +219,8 @@ class _Definition:
                 if summary is None:
                     continue
                 self._count(summary.fields, summary.aliases)
-                self.paths += _merge(tree, summary.tree)
+                self.paths += _merge(tree, summary.tree, self.owner)
+                self._repeats()
                 expands = expands or summary.expands
                 if not inside:
                     self._deeper(level + summary.depth)
@@ -235,4 +254,7 @@ def measure(document: DocumentNode, limits: ShapeLimits) -> Shape:
     except AppError as refusal:
         # Cached with the document: keep no frames of this pass alive.
         shape.refusal = refusal.with_traceback(None)
+    except RecursionError:
+        # Trees deeper than the stack (only with limits set far above the defaults).
+        shape.refusal = _too_complex("The document is nested too deeply to be checked.")
     return shape
