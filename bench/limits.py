@@ -33,6 +33,7 @@ from tests.limits_documents import (
     ORDINARY_SCREEN,
     SIBLINGS_AT_LIMIT,
     fragment_chain,
+    respread_chain,
     sibling_fields,
 )
 from tests.random_documents import random_document
@@ -46,6 +47,7 @@ CASES: list[tuple[str, str]] = [
     ("dialogueAttack", DIALOGUE_ATTACK),
     ("siblingsAtLimit", SIBLINGS_AT_LIMIT),
     ("largestAccepted", LARGEST_ACCEPTED),
+    ("respread", respread_chain(44)),
     ("introspection", INTROSPECTION),
     ("ordinaryScreen", ORDINARY_SCREEN),
 ]
@@ -58,6 +60,7 @@ LABELS = {
     "dialogueAttack": "20 aliases x 20 SystemInfos with dialogues and contents",
     "siblingsAtLimit": "26 siblings (50 repeated fields, the limit)",
     "largestAccepted": "largest accepted: 20 aliases x 15 fields (300 fields, the limit)",
+    "respread": "the largest accepted, passed on through 44 fragments",
     "introspection": "GraphiQL's introspection query",
     "ordinaryScreen": "ordinary screen: 20 SystemInfos, links, contents, dialogues",
 }
@@ -191,6 +194,7 @@ def problems(limits: dict[str, Any]) -> list[str]:
     if limits["cases"]["dialogueAttack"]["answer"] != "QUERY_TOO_COMPLEX":
         found.append("limits dialogueAttack was not refused")
     expected = {"siblingsAtLimit": "answered", "largestAccepted": "answered"}
+    expected["respread"] = "answered"
     expected["ordinaryScreen"] = "answered"
     expected["introspection"] = (
         "answered" if limits["introspection"] else "GRAPHQL_VALIDATION_FAILED"

@@ -85,26 +85,12 @@ class _Summary:
 
 @dataclass(slots=True)
 class Shape:
-    """What the pass found: the refusal (or None), and how often it walked each fragment."""
+    """What the pass found: the refusal (or None), how often it walked each fragment, and its
+    steps (selections walked, names merged at spreads): linear in the document."""
 
     refusal: AppError | None
     visits: Counter[str] = field(default_factory=Counter)
-
-
-def _merge(into: dict[str, _Node], tree: dict[str, _Node], owner: object) -> int:
-    """Adds `tree` into `into` (owned by `owner`); returns how many response paths were new."""
-    created = 0
-    for key, source in tree.items():
-        target = into.get(key)
-        if target is None:
-            into[key] = source
-            created += source.size
-        elif source.children:
-            target = into[key] = target.own(owner)
-            added = _merge(target.children, source.children, owner)
-            target.size += added
-            created += added
-    return created
+    steps: int = 0
 
 
 def _too_complex(message: str, **extensions: int) -> AppError:
@@ -121,6 +107,7 @@ class _Definition:
         self.aliases = 0
         self.fields = 0
         self.paths = 0
+        self.steps = 0
         # Marks the tree nodes this walk made or copied: the only ones it may change.
         self.owner = object()
 
@@ -128,6 +115,22 @@ class _Definition:
         tree: dict[str, _Node] = {}
         depth, expands = self._walk(selection_set, tree, 0, introspective)
         return _Summary(depth, self.aliases, self.fields, expands, tree)
+
+    def _merge(self, into: dict[str, _Node], tree: dict[str, _Node]) -> int:
+        """Adds `tree` into `into` (this walk's); returns how many response paths were new."""
+        created = 0
+        for key, source in tree.items():
+            self.steps += 1
+            target = into.get(key)
+            if target is None:
+                into[key] = source
+                created += source.size
+            elif source.children:
+                target = into[key] = target.own(self.owner)
+                added = self._merge(target.children, source.children)
+                target.size += added
+                created += added
+        return created
 
     def _repeats(self) -> None:
         # Fields minus distinct response paths: it only grows as the walk goes on.
@@ -173,6 +176,7 @@ class _Definition:
         """(depth below `selection_set`, whether it expands an introspection type)."""
         depth, expands = 0, False
         for selection in selection_set.selections:
+            self.steps += 1
             if isinstance(selection, FieldNode):
                 self._count(1, 1 if selection.alias else 0)
                 key = (selection.alias or selection.name).value
@@ -219,7 +223,7 @@ class _Definition:
                 if summary is None:
                     continue
                 self._count(summary.fields, summary.aliases)
-                self.paths += _merge(tree, summary.tree, self.owner)
+                self.paths += self._merge(tree, summary.tree)
                 self._repeats()
                 expands = expands or summary.expands
                 if not inside:
@@ -239,6 +243,7 @@ def measure(document: DocumentNode, limits: ShapeLimits) -> Shape:
     shape = Shape(refusal=None)
     summaries: dict[str, _Summary] = {}
     _, fragments = fragments_in_order(document)
+    walk: _Definition | None = None
     try:
         for fragment in fragments:
             name = fragment.name.value
@@ -246,15 +251,21 @@ def measure(document: DocumentNode, limits: ShapeLimits) -> Shape:
             walk = _Definition(f"Fragment '{name}'", limits, summaries)
             introspective = fragment.type_condition.name.value.startswith("__")
             summary = walk.summarize(fragment.selection_set, introspective)
+            shape.steps += walk.steps
             summaries.setdefault(name, summary)
         for definition in document.definitions:
             if isinstance(definition, OperationDefinitionNode):
                 walk = _Definition(_operation_label(definition), limits, summaries)
                 walk.summarize(definition.selection_set, False)
+                shape.steps += walk.steps
+        walk = None
     except AppError as refusal:
         # Cached with the document: keep no frames of this pass alive.
         shape.refusal = refusal.with_traceback(None)
     except RecursionError:
         # Trees deeper than the stack (only with limits set far above the defaults).
         shape.refusal = _too_complex("The document is nested too deeply to be checked.")
+    if walk is not None:
+        # The steps of the walk that was refused.
+        shape.steps += walk.steps
     return shape

@@ -71,3 +71,11 @@ LARGEST_ACCEPTED = "query { " + " ".join(f"a{i}: {_SUBTREE}" for i in range(20))
 
 # The most repeated fields the default limit (50) accepts at one place: 26 siblings.
 SIBLINGS_AT_LIMIT = sibling_fields(26)
+
+
+def respread_chain(levels: int) -> str:
+    """The largest accepted selection in one fragment, passed on through `levels` fragments
+    that each only spread the previous one: the shape pass must not copy it at every step."""
+    fragments = [f"fragment F0 on Query {{ {LARGEST_ACCEPTED.removeprefix('query { ')}"]
+    fragments += [f"fragment F{i} on Query {{ ...F{i - 1} }}" for i in range(1, levels)]
+    return f"query {{ ...F{levels - 1} }} " + " ".join(fragments)

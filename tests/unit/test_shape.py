@@ -16,6 +16,7 @@ from tests.limits_documents import (
     ORDINARY_SCREEN,
     SIBLINGS_AT_LIMIT,
     fragment_chain,
+    respread_chain,
     sibling_fields,
 )
 
@@ -59,6 +60,18 @@ def test_every_fragment_is_walked_once_when_the_document_is_accepted() -> None:
     # then it passes and each of the 4 fragments was walked exactly once
     assert shape.refusal is None
     assert shape.visits == {"F0": 1, "F1": 1, "F2": 1, "F3": 1}
+
+
+def test_a_fragment_passed_on_through_a_chain_is_shared_not_copied() -> None:
+    # given 300 fields in one fragment, spread through 43 more fragments (under 1000 tokens)
+    document = parse(respread_chain(44), max_tokens=1000)
+    # when it is measured
+    shape = measure(document, DEFAULTS)
+    # then it is accepted, and the pass took a step per selection (300 fields, then one
+    # spread in each of 43 fragments and the operation) and per name merged at a spread (the
+    # 20 aliases each time): 300 + 44 x (1 + 20), not 300 per fragment
+    assert shape.refusal is None
+    assert shape.steps == 300 + 44 * (1 + 20)
 
 
 def test_a_chain_of_thousands_of_fragments_ends_without_recursing() -> None:
