@@ -93,7 +93,7 @@ def create_app(settings_factory: Callable[[], Settings] = load_settings) -> Star
                 settings.trusted_mode,
                 settings.trusted_documents,
                 schema,
-                checks=stored_document_checks(limits),
+                checks=stored_document_checks(schema, limits),
             )
         except ManifestError as error:
             raise StartupRefused(str(error)) from None

@@ -57,6 +57,10 @@ class Settings(BaseSettings):
     max_query_depth: int = Field(default=8, ge=1)
     max_query_aliases: int = Field(default=20, ge=0)
     max_query_tokens: int = Field(default=1000, ge=200)
+    max_query_fields: int = Field(default=300, ge=1)
+    max_query_repeated_fields: int = Field(default=50, ge=0)
+    max_query_cost: int = Field(default=30_000, ge=1)
+    max_response_bytes: int = Field(default=32 * 1024 * 1024, ge=1024)
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
     operation_timeout_seconds: float = Field(default=10.0, gt=0)
     # Per-account quotas (resolvers/entities.py names them): past one, a create is

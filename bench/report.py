@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from bench import limits as bench_limits
+
 NAMES = {"sqlite": "SQLite", "mysql": "MariaDB"}
 # requests/s at concurrency 16 (issue 6)
 RPS_TARGETS = {"refBooks6": 300, "systemInfos6": 200, "dialogue": 200, "signIn": 15}
@@ -124,6 +126,10 @@ def markdown(results: dict[str, Any]) -> str:
         "",
     ]
     for db in results["databases"]:
+        if not db["runs"]:
+            out += [f"### {NAMES.get(db['database'], db['database'])}", ""]
+            out += [*bench_limits.table(db["limits"]), ""]
+            continue
         out += [
             f"### {NAMES.get(db['database'], db['database'])}",
             "",
@@ -142,6 +148,8 @@ def markdown(results: dict[str, Any]) -> str:
             "",
             *(f"- [{'x' if ok else ' '}] {what}" for what, ok in targets(db)),
             "",
+            *bench_limits.table(db["limits"]),
+            "",
         ]
     return "\n".join(out)
 
@@ -158,4 +166,5 @@ def problems(results: dict[str, Any]) -> list[str]:
         for op, same in db["same_json"].items():
             if not same:
                 found.append(f"{name} {op}: the floor's answer differs from GraphQL's")
+        found += [f"{name} {problem}" for problem in bench_limits.problems(db["limits"])]
     return found

@@ -27,6 +27,7 @@ import pymysql
 from sqlalchemy.engine import make_url
 
 from bench import inprocess, report
+from bench import limits as bench_limits
 from bench.ops import Operation, manifest, operations
 from bench.seed import Seeded, seed
 from bench.server import ROOT, Server, WorkerWatch
@@ -123,9 +124,15 @@ def bench_database(kind: str, args: argparse.Namespace, workdir: Path) -> dict[s
         settings = load_settings(**{k.lower(): v for k, v in env.items() if v})
         checked = asyncio.run(inprocess.check(settings, seeded, ops))
         tokens: dict[str, str] = checked.pop("tokens")
+        # The limits' worst cases (issue 10), in process: answers and CPU per request.
+        checked["limits"] = asyncio.run(bench_limits.run(settings, tokens["main"]))
+        for row in bench_limits.table(checked["limits"]):
+            print(f"[{kind}] {row}", flush=True)
+        runs: list[dict[str, Any]] = []
+        if args.limits_only:
+            return {"database": kind, "seeded_rows": seeded.rows, **checked, "runs": runs}
         product = Server("main:app", env, workers=args.workers)
         floor = Server("bench.floor:app", env, workers=args.workers)
-        runs: list[dict[str, Any]] = []
         product.start(workdir / f"{kind}-app.log", "/healthz")
         try:
             floor.start(workdir / f"{kind}-floor.log", "/floor/none")
@@ -174,6 +181,9 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--duration", type=float, default=4.0)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--ops", nargs="*", default=[], help="only these operations")
+    parser.add_argument(
+        "--limits-only", action="store_true", help="only the limits' worst cases (no load runs)"
+    )
     parser.add_argument("--deep-books", type=int, default=100_000)
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results")
     return parser.parse_args(argv)

@@ -10,10 +10,12 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext, ExecutionResult
 
 from schema.checks import check_entities_bound, check_root_policies
+from schema.cost import uncovered_lists
 from schema.deadline import run_with_deadline
-from schema.documents import StoredOrCachedParse, StoredOrCachedValidation
+from schema.document import cost_check
 from schema.error_codes import ErrorCodeEnum
 from schema.errors import log_errors
+from schema.execution import Executor, QuietExecutor
 from schema.limits import QueryLimits, limit_extensions
 from schema.mutation import Mutation
 from schema.observe import ObserveOperation
@@ -25,6 +27,8 @@ from schema.types import NODE_TYPES, resolve_attribute
 
 class AppSchema(strawberry.Schema):
     operation_timeout: float | None = None
+    # Answers encoded larger than this are refused (schema.http); None: no cap.
+    max_response_bytes: int | None = None
 
     async def execute(self, *args: Any, **kwargs: Any) -> ExecutionResult:
         operation = super().execute(*args, **kwargs)
@@ -54,32 +58,32 @@ def build_schema(
         config=StrawberryConfig(
             disable_field_suggestions=not field_suggestions, default_resolver=resolve_attribute
         ),
+        # Tags variable values that do not coerce; hides their hints too when asked.
+        execution_context_class=Executor if field_suggestions else QuietExecutor,
         extensions=[
-            # Parsing and validation were a quarter of a small query's CPU time: cached, and
-            # skipped for a trusted document (prepared at start-up, schema.trusted).
-            lambda: StoredOrCachedParse(maxsize=256),
-            lambda: StoredOrCachedValidation(maxsize=256),
+            # Parses and validates (both cached: they were a quarter of a small query's CPU
+            # time; skipped for a trusted document, prepared at start-up), every limit first.
+            *limit_extensions(limits, hide_suggestions=not field_suggestions),
             # Fills the request log's and the metrics' operation name, type and error codes.
             ObserveOperation,
             # One pooled connection per request for all its reads, returned at the end.
             EndReads,
-            *limit_extensions(limits),
             *(extensions or []),
         ],
     )
     check_root_policies(schema)
+    if missing := uncovered_lists(schema._schema):
+        raise RuntimeError(f"the cost model has no maximum for the lists {missing}")
     schema.operation_timeout = limits.timeout_seconds
+    schema.max_response_bytes = limits.max_response_bytes
     return schema
 
 
-def stored_document_checks(limits: QueryLimits) -> list[CompileCheck]:
+def stored_document_checks(schema: AppSchema, limits: QueryLimits) -> list[CompileCheck]:
     """The per-request limit checks of a trusted document, each compiled once at start-up.
 
-    Today's limits (depth, aliases, tokens, introspection) do not depend on variables: they
-    ran once with validation at start-up (schema.trusted), so none is left for requests.
-    A check that needs the variables, such as a static cost plan, goes here, e.g.
-    `lambda document, name: over_limit(compile_cost(document, name), limits)` where the
-    returned function answers `[QUERY_TOO_COMPLEX error]` when `plan.cost(variables)` exceeds
-    the limit and `[]` otherwise.
+    The limits that do not depend on variables (tokens, shape, introspection) ran with its
+    validation at start-up (schema.trusted); the cost does, so its plan is compiled once and
+    evaluated with each request's variables.
     """
-    return []
+    return [cost_check(schema._schema, limits.max_cost)]

@@ -2,6 +2,11 @@
 
 Expected errors (AppError) are not logged as faults; anything else is logged once with its
 traceback and reaches the client as INTERNAL_SERVER_ERROR with nothing internal in it.
+
+Errors made before execution are tagged with their code where they are made (`tag`): the
+parser's limits and syntax errors (schema.document), the shape and cost limits, each
+validation rule's errors, and the variable values that do not coerce (schema.execution). No
+code is guessed from message text.
 """
 
 from __future__ import annotations
@@ -9,14 +14,13 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from graphql import GraphQLError
+from graphql import GraphQLError, GraphQLSyntaxError
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from strawberry.utils.str_converters import to_camel_case
 
 from db.transaction import TransactionRetriesExhausted
 from resolvers.errors import AppError, ErrorCode
-from schema.limits import is_parser_limit
 
 log = logging.getLogger("gpt_supporter.errors")
 
@@ -38,6 +42,12 @@ def _database_unreachable(error: BaseException) -> bool:
     return isinstance(error, OSError)
 
 
+def tag(error: GraphQLError, code: ErrorCode) -> GraphQLError:
+    """`error`, carrying `code` in its extensions (returned for chaining)."""
+    error.extensions = {**(error.extensions or {}), "code": code.value}
+    return error
+
+
 def code_of(error: GraphQLError) -> ErrorCode:
     original = error.original_error
     if isinstance(original, AppError):
@@ -46,13 +56,8 @@ def code_of(error: GraphQLError) -> ErrorCode:
         code = str((error.extensions or {}).get("code"))
         if code in ErrorCode.__members__:
             return ErrorCode(code)
-        if is_parser_limit(error):
-            return ErrorCode.QUERY_TOO_COMPLEX
-        if error.message.startswith("Syntax Error"):
+        if isinstance(error, GraphQLSyntaxError):
             return ErrorCode.GRAPHQL_PARSE_FAILED
-        if error.message.startswith("Variable '$"):
-            # Apollo's code for a variable that does not fit its type.
-            return ErrorCode.BAD_USER_INPUT
         return ErrorCode.GRAPHQL_VALIDATION_FAILED
     if isinstance(original, GraphQLError):
         code = str((original.extensions or {}).get("code"))

@@ -20,6 +20,7 @@ from strawberry.types import ExecutionResult
 from auth.tokens import bearer_token
 from resolvers.context import Context
 from schema.errors import format_error
+from schema.limits import oversized_answer
 from schema.trusted import TrustedDocuments, names_document, with_document_id
 from services import Services
 
@@ -88,7 +89,11 @@ class GraphQLApp(GraphQL[Context, None]):
         return data
 
     def encode_json(self, data: object) -> bytes:
-        return orjson.dumps(data)
+        body = orjson.dumps(data)
+        limit = getattr(self.schema, "max_response_bytes", None)
+        if limit is not None and len(body) > limit:
+            return oversized_answer(len(body), limit)
+        return body
 
     def decode_json(self, data: str | bytes) -> object:
         # orjson first (the stdlib parser built a decoder per request); what it refuses

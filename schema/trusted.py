@@ -2,7 +2,7 @@
 
 At start-up every manifest (TRUSTED_DOCUMENTS) is read and checked (schema.manifests), and
 each document is parsed and validated once, through the schema's own pipeline with today's
-limit rules (schema.documents); any problem stops the start with one line. A request names
+limit rules (schema.document); any problem stops the start with one line. A request names
 a document by `documentId` (GraphQL over HTTP, persisted documents) or by
 `extensions.persistedQuery.sha256Hash` (Apollo), over POST or GET; a known one runs without
 being parsed or validated again.
@@ -38,7 +38,7 @@ from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 
 from resolvers.errors import AppError, ErrorCode
-from schema.documents import Compilation, current_document
+from schema.document import Compilation, RequestCheck, current_document
 from schema.errors import code_of
 from schema.manifests import ManifestEntry, ManifestError, document_key, read_manifests, short
 from schema.observe import note_document, note_refusal
@@ -55,7 +55,6 @@ ALL_OPERATION_TYPES = (OperationType.QUERY, OperationType.MUTATION, OperationTyp
 # `first`/`last`): compiled once per stored document at start-up, CompileCheck(document,
 # operation_name) -> RequestCheck, then RequestCheck(variables) on each request, in place of
 # validation. An error it returns is the answer, before any resolver runs.
-RequestCheck = Callable[[Mapping[str, Any] | None], list[GraphQLError]]
 CompileCheck = Callable[[DocumentNode, str | None], RequestCheck]
 
 

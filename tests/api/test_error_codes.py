@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from tests.utils import GraphQLClient, assert_error_code
+import pytest
+
+from resolvers.context import Services
+from tests.utils import GraphQLClient, assert_error_code, assert_no_errors, count_statements
 
 CREATE_REF_BOOK = """
 mutation Create($input: CreateRefBookInput!) { createRefBook(input: $input) { id } }
@@ -32,3 +35,55 @@ async def test_an_unknown_field_is_validation_failed_and_a_bad_document_parse_fa
 ) -> None:
     assert_error_code(await gql("{ publicScripts { nope } }"), "GRAPHQL_VALIDATION_FAILED")
     assert_error_code(await gql("{ publicScripts(first: "), "GRAPHQL_PARSE_FAILED")
+
+
+UNUSED_VARIABLE = "query Q($x: Int) { publicScripts { totalCount } }"
+UNDEFINED_VARIABLE = "query Q { publicScripts(first: $n) { totalCount } }"
+WRONG_VARIABLE_TYPE = "query Q($n: String) { publicScripts(first: $n) { totalCount } }"
+TWO_OPERATIONS = """
+query Count { publicScripts { totalCount } }
+query Name { __typename }
+"""
+
+
+@pytest.mark.parametrize("document", [UNUSED_VARIABLE, UNDEFINED_VARIABLE, WRONG_VARIABLE_TYPE])
+async def test_a_variable_declaration_that_does_not_fit_is_validation_failed(
+    gql: GraphQLClient, services: Services, document: str
+) -> None:
+    # given a document whose variables are declared wrongly (a fault of the document, not of
+    # the values sent) / when it is sent with fitting values
+    with count_statements(services.engine) as sql:
+        body = await gql(document, {"x": 1, "n": "1"})
+    # then it is a validation failure, and nothing ran
+    assert_error_code(body, "GRAPHQL_VALIDATION_FAILED")
+    assert {e["extensions"]["code"] for e in body["errors"]} == {"GRAPHQL_VALIDATION_FAILED"}
+    assert sql.count == 0
+
+
+async def test_several_operations_without_an_operation_name_run_none(
+    gql: GraphQLClient, services: Services
+) -> None:
+    # when a document with two operations comes without `operationName`
+    with count_statements(services.engine) as sql:
+        body = await gql(TWO_OPERATIONS)
+    # then neither runs (the spec's "must provide operation name"), not the first one
+    error = assert_error_code(body, "GRAPHQL_VALIDATION_FAILED")
+    assert "operationName" in error["message"]
+    assert body["data"] is None
+    assert sql.count == 0
+
+
+async def test_the_operation_name_chooses_and_must_exist(gql: GraphQLClient) -> None:
+    async def run(name: str) -> dict:
+        response = await gql.http.post(
+            "/graphql", json={"query": TWO_OPERATIONS, "operationName": name}
+        )
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    # the one named runs
+    assert assert_no_errors(await run("Name")) == {"__typename": "Query"}
+    assert assert_no_errors(await run("Count"))["publicScripts"]["totalCount"] == 0
+    # a name the document does not define is a validation failure too (was HTTP 400)
+    error = assert_error_code(await run("Other"), "GRAPHQL_VALIDATION_FAILED")
+    assert "'Other'" in error["message"]

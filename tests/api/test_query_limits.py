@@ -3,6 +3,7 @@ introspection, field suggestions and GraphiQL follow the environment."""
 
 from __future__ import annotations
 
+import pytest
 from graphql import get_introspection_query
 
 from services import Services
@@ -156,3 +157,55 @@ async def test_development_serves_graphiql(gql: GraphQLClient) -> None:
     page = await gql.http.get("/graphql", headers={"accept": "text/html"})
     assert page.status_code == 200
     assert "graphiql" in page.text.lower()
+
+
+CREATE_BOOK = "mutation M($i: CreateRefBookInput!) { createRefBook(input: $i) { id } }"
+CREATE_INFO = (
+    'mutation M($l: Language!) { createSystemInfo(input: {language: $l, major: "x", '
+    "understandingLevel: 1}) { id } }"
+)
+# Every source of "Did you mean" in graphql-core 3.3: field, argument (of a field or a
+# directive), type and enum-value names and input fields in the document (validation rules),
+# input fields and enum values in variables (coercion), and the selection a composite field
+# lacks (ScalarLeafsRule).
+HINTED = [
+    ('query { publicScript(id: "x") { nmae } }', {}, "GRAPHQL_VALIDATION_FAILED"),
+    ("query { publicScripts(frist: 1) { totalCount } }", {}, "GRAPHQL_VALIDATION_FAILED"),
+    ("query { __typename @include(iff: true) }", {}, "GRAPHQL_VALIDATION_FAILED"),
+    (
+        'mutation { createRefBook(input: {autor: "a", title: "t"}) { id } }',
+        {},
+        "GRAPHQL_VALIDATION_FAILED",
+    ),
+    (CREATE_BOOK, {"i": {"autor": "a", "title": "t"}}, "BAD_USER_INPUT"),
+    (
+        "query Q($n: Strin) { publicScripts(first: $n) { totalCount } }",
+        {},
+        "GRAPHQL_VALIDATION_FAILED",
+    ),
+    ('query { node(id: "x") { ... on SystemInf { id } } }', {}, "GRAPHQL_VALIDATION_FAILED"),
+    (
+        'mutation { createSystemInfo(input: {language: EM, major: "x", understandingLevel: 1}) '
+        "{ id } }",
+        {},
+        "GRAPHQL_VALIDATION_FAILED",
+    ),
+    (CREATE_INFO, {"l": "EM"}, "BAD_USER_INPUT"),
+    ("query { publicScripts }", {}, "GRAPHQL_VALIDATION_FAILED"),
+]
+
+
+@pytest.mark.parametrize(("document", "variables", "code"), HINTED)
+async def test_production_gives_no_hint_of_any_kind(
+    settings: Settings, gql: GraphQLClient, document: str, variables: dict, code: str
+) -> None:
+    # given a mistake development answers with a hint at the schema
+    hinted = await gql(document, variables)
+    assert_error_code(hinted, code)
+    assert any("Did you mean" in e["message"] for e in hinted["errors"]), hinted["errors"]
+    # when production gets it
+    async with app_with(settings, app_env="production") as app:
+        body = await app.gql(document, variables)
+    # then the code is the same and no message hints at anything
+    assert_error_code(body, code)
+    assert not any("Did you mean" in e["message"] for e in body["errors"]), body["errors"]

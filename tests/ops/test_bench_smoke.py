@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from bench.limits import CASES as LIMIT_CASES
 from tests.databases import BACKEND
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -72,8 +73,16 @@ def test_the_benchmark_runs_every_operation_without_errors(tmp_path: Path) -> No
     assert set(db["cpu_ms"]) == {
         f"{base}{variant}" for base in hashed for variant in ("", "Cold", "Hash")
     }
-    # and the markdown table has a row per operation, and the by-hash table one per pair
-    table = (tmp_path / "latest.md").read_text()
+    # and the limits' worst cases were measured: the hostile ones refused before any SQL, the
+    # ordinary ones answered (bench.limits.problems would have failed the run otherwise)
+    cases = db["limits"]["cases"]
+    assert set(cases) == {name for name, _ in LIMIT_CASES}
+    chain = cases["fragmentChain60"]
+    assert (chain["answer"], chain["statements"]) == ("QUERY_TOO_COMPLEX", 0)
+    assert all(case["cpu_ms_new_text"] > 0 for case in cases.values())
+    # and the markdown table has a row per operation, the by-hash table one per pair
+    table, _, limits_table = (tmp_path / "latest.md").read_text().partition("Limits, in process")
     rows = [line for line in table.splitlines() if line.startswith("| ") and " | 2 | " in line]
     assert len([row for row in rows if row.count("|") == 15]) == len(OPERATIONS), table
     assert len([row for row in rows if row.count("|") == 12]) == 4, table
+    assert "fragment chain, 60 levels" in limits_table
