@@ -8,31 +8,16 @@ import random
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.engine import SessionFactory
+from db.errors import TransactionRetriesExhausted, is_retryable
+
+__all__ = ["TransactionRetriesExhausted", "is_retryable", "run_in_transaction"]
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
-
-# InnoDB deadlock, lock wait timeout; Galera reports a failed certification as a deadlock.
-_RETRYABLE_MYSQL_CODES = {1213, 1205}
-
-
-class TransactionRetriesExhausted(Exception):
-    """The transaction kept losing to concurrent ones; the caller should answer 'retry later'."""
-
-
-def is_retryable(error: BaseException) -> bool:
-    if not isinstance(error, DBAPIError):
-        return False
-    orig = error.orig
-    args = getattr(orig, "args", ())
-    if args and isinstance(args[0], int) and args[0] in _RETRYABLE_MYSQL_CODES:
-        return True
-    # SQLite: another writer held the lock past busy_timeout.
-    return isinstance(error, OperationalError) and "database is locked" in str(orig)
 
 
 async def run_in_transaction(
