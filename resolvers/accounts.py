@@ -12,6 +12,7 @@ from sqlmodel import col
 
 from auth import tokens
 from auth.passwords import hash_password, password_problem, verify_password
+from auth.throttle import Limit
 from models import RefreshToken, User
 from resolvers.context import Context
 from resolvers.errors import bad_input, rate_limited, unauthenticated
@@ -36,11 +37,10 @@ def _key(value: str) -> str:
 
 async def sign_up(ctx: Context, username: str, email: str, password: str) -> User:
     services = ctx.services
-    address_limit = [(services.limits.sign_up_address, ctx.client_address)]
-    wait = await services.throttle.retry_after(address_limit)
+    # Every attempt counts, valid or not, before any work is done for it.
+    wait = await services.throttle.reserve([(services.limits.sign_up_address, ctx.client_address)])
     if wait is not None:
         raise rate_limited(wait)
-    await services.throttle.hit(address_limit)
 
     errors = FieldErrors()
     errors.username("username", username)
@@ -111,31 +111,39 @@ async def _issue_pair(session: AsyncSession, ctx: Context, user: User) -> AuthRe
     )
 
 
-async def _check_sign_in_allowed(ctx: Context, username: str) -> None:
+async def _reserve_password_check(ctx: Context, username: str) -> list[tuple[Limit, str]]:
+    """Count this attempt as a failed sign-in (per username, per address) before its
+    password is checked, atomically, so a parallel burst cannot outrun the limit. A right
+    password gives the attempt back."""
     limits = ctx.services.limits
-    wait = await ctx.services.throttle.retry_after(
-        [(limits.sign_in_username, _key(username)), (limits.sign_in_address, ctx.client_address)]
-    )
+    checks = [
+        (limits.sign_in_username, _key(username)),
+        (limits.sign_in_address, ctx.client_address),
+    ]
+    wait = await ctx.services.throttle.reserve(checks)
     if wait is not None:
         raise rate_limited(wait)
-
-
-async def _record_failed_sign_in(ctx: Context, username: str) -> None:
-    limits = ctx.services.limits
-    await ctx.services.throttle.hit(
-        [(limits.sign_in_username, _key(username)), (limits.sign_in_address, ctx.client_address)]
-    )
+    return checks
 
 
 async def sign_in(ctx: Context, username: str, password: str) -> AuthResult:
-    await _check_sign_in_allowed(ctx, username)
-    async with ctx.sessions() as session:
-        user = await session.scalar(select(User).where(col(User.username_key) == _key(username)))
+    checks = await _reserve_password_check(ctx, username)
+    try:
+        async with ctx.sessions() as session:
+            user = await session.scalar(
+                select(User).where(col(User.username_key) == _key(username))
+            )
+    except BaseException:
+        # No password was checked (the database failed): the attempt does not count.
+        await ctx.services.throttle.release(checks)
+        raise
     # An unknown user still costs one hash, so both failures take the same time.
     if not await verify_password(user.password_hash if user else None, password) or user is None:
-        await _record_failed_sign_in(ctx, username)
         raise unauthenticated(WRONG_CREDENTIALS)
-    await ctx.services.throttle.clear(ctx.services.limits.sign_in_username, _key(username))
+    # Signed in: the username's failures are forgotten, and the address counts failures only.
+    username_check, address_check = checks
+    await ctx.services.throttle.clear(*username_check)
+    await ctx.services.throttle.release([address_check])
     return await write(ctx, lambda session: _issue_pair(session, ctx, user))
 
 
@@ -193,9 +201,10 @@ async def change_password(ctx: Context, current_password: str, new_password: str
     problem = password_problem(new_password, user.username)
     if problem:
         errors.add("newPassword", problem)
-    await _check_sign_in_allowed(ctx, user.username)
-    if not await verify_password(user.password_hash, current_password):
-        await _record_failed_sign_in(ctx, user.username)
+    checks = await _reserve_password_check(ctx, user.username)
+    if await verify_password(user.password_hash, current_password):
+        await ctx.services.throttle.release(checks)
+    else:
         errors.add("currentPassword", "Wrong password.")
     errors.raise_if_any()
     new_hash = await hash_password(new_password)
@@ -220,10 +229,10 @@ async def change_password(ctx: Context, current_password: str, new_password: str
 
 async def delete_account(ctx: Context, password: str) -> str:
     user = await ctx.require_caller()
-    await _check_sign_in_allowed(ctx, user.username)
+    checks = await _reserve_password_check(ctx, user.username)
     if not await verify_password(user.password_hash, password):
-        await _record_failed_sign_in(ctx, user.username)
         raise bad_input({"password": "Wrong password."})
+    await ctx.services.throttle.release(checks)
 
     async def remove(session: AsyncSession) -> None:
         await session.execute(delete(User).where(col(User.id) == user.id))

@@ -70,8 +70,10 @@ def start_server(
     env: Mapping[str, str | int | float] | None = None,
     workers: int = 1,
     wait: bool = True,
+    app: str = "main:app",
 ) -> Server:
-    """`uvicorn main:app` on a free loopback port; with `wait`, returns once it answers.
+    """`uvicorn main:app` (or another `app`) on a free loopback port; with `wait`, returns
+    once it answers.
 
     Settings come from the environment given here, so a developer's `.env` cannot point
     the process elsewhere.
@@ -83,7 +85,7 @@ def start_server(
     with log.open("wb") as out:
         process = subprocess.Popen(
             [
-                *(sys.executable, "-m", "uvicorn", "main:app"),
+                *(sys.executable, "-m", "uvicorn", app),
                 *("--host", "127.0.0.1", "--port", str(port)),
                 *("--loop", "asyncio", "--workers", str(workers), "--no-access-log"),
             ],

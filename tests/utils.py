@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import itertools
+import threading
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -120,3 +122,35 @@ def count_statements(engine: AsyncEngine) -> Any:
         yield counter
     finally:
         event.remove(engine.sync_engine, "before_cursor_execute", counter._record)
+
+
+class PasswordChecks:
+    """Stands in for auth.passwords' hasher, counting verifications; the real ones still run."""
+
+    def __init__(self, hasher: Any) -> None:
+        self._hasher = hasher
+        self._lock = threading.Lock()
+        self.count = 0
+
+    def verify(self, *args: Any, **kwargs: Any) -> bool:
+        # verify runs in worker threads (asyncio.to_thread): count under a lock.
+        with self._lock:
+            self.count += 1
+        return bool(self._hasher.verify(*args, **kwargs))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._hasher, name)
+
+
+@contextmanager
+def count_password_checks() -> Iterator[PasswordChecks]:
+    """Every password verification, of a known user or the unknown-user dummy hash alike."""
+    from auth import passwords
+
+    hasher = passwords._hasher
+    checks = PasswordChecks(hasher)
+    passwords._hasher = checks  # type: ignore[assignment]
+    try:
+        yield checks
+    finally:
+        passwords._hasher = hasher

@@ -3,6 +3,8 @@ limit over real HTTP, and a schemathesis fuzzing run with a signed-in user."""
 
 from __future__ import annotations
 
+import asyncio
+import collections
 import os
 import time
 import uuid
@@ -34,11 +36,24 @@ FUZZ_BUDGET_SECONDS = float(os.environ.get("FUZZ_BUDGET_SECONDS", "45"))
 
 
 @pytest.fixture(scope="module")
-def servers(migrated_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[Server]]:
+def password_checks_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where both servers count their password verifications (tests/counted_app.py)."""
+    return tmp_path_factory.mktemp("checks") / "password-checks"
+
+
+def password_checks(path: Path) -> int:
+    return path.stat().st_size if path.exists() else 0
+
+
+@pytest.fixture(scope="module")
+def servers(
+    migrated_url: str, tmp_path_factory: pytest.TempPathFactory, password_checks_file: Path
+) -> Iterator[list[Server]]:
     """Two separate uvicorn processes on one database, sharing one Redis key prefix."""
     prefix = f"gpts-test:{uuid.uuid4().hex[:12]}:"
     log_dir = tmp_path_factory.mktemp("live")
     env: dict[str, str | int | float] = {
+        "password_checks_file": str(password_checks_file),
         "redis_url": REDIS_URL,
         "redis_key_prefix": prefix,
         "sign_in_failures_per_username": USERNAME_LIMIT,
@@ -50,7 +65,9 @@ def servers(migrated_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iter
     try:
         # Started together, so their imports and startups overlap.
         for _ in range(2):
-            started.append(start_server(migrated_url, log_dir, env, wait=False))
+            started.append(
+                start_server(migrated_url, log_dir, env, wait=False, app="tests.counted_app:app")
+            )
         for server in started:
             server.wait_ready()
         yield started
@@ -115,6 +132,25 @@ async def test_failed_sign_ins_are_limited_across_two_processes(
         # then both refuse: each saw only two failures itself, the shared count is four
         assert code(body) == "RATE_LIMITED", body
         assert isinstance(body["errors"][0]["extensions"]["retryAfter"], int)
+
+
+async def test_a_burst_over_two_processes_checks_at_most_the_limit(
+    servers: list[Server], client: httpx.AsyncClient, password_checks_file: Path, services: Any
+) -> None:
+    await sign_up(client, servers[0], "burstee")
+    before = password_checks(password_checks_file)
+    # when 40 wrong sign-ins for one username arrive at once, half at each process
+    bodies = await asyncio.gather(
+        *(sign_in(client, servers[n % 2], "burstee", "wrong-pass-1") for n in range(40))
+    )
+    # then the shared count let exactly the limit be checked, over both processes together
+    assert password_checks(password_checks_file) - before == USERNAME_LIMIT
+    answers = collections.Counter(code(body) for body in bodies)
+    assert answers == {"UNAUTHENTICATED": USERNAME_LIMIT, "RATE_LIMITED": 40 - USERNAME_LIMIT}
+    # and the right password is refused by either process, unchecked
+    for server in servers:
+        assert code(await sign_in(client, server, "burstee")) == "RATE_LIMITED"
+    assert password_checks(password_checks_file) - before == USERNAME_LIMIT
 
 
 async def test_a_streamed_oversized_body_gets_413_over_http(servers: list[Server]) -> None:
