@@ -59,6 +59,10 @@ class Settings(BaseSettings):
     max_query_tokens: int = Field(default=1000, ge=200)
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
     operation_timeout_seconds: float = Field(default=10.0, gt=0)
+    # How long a request's body, and its head (request line and headers), may take to arrive:
+    # a client trickling bytes would otherwise hold its connection as long as it likes.
+    body_read_timeout_seconds: float = Field(default=10.0, gt=0)
+    header_read_timeout_seconds: float = Field(default=10.0, gt=0)
     # Keys of the shared throttle counters; one prefix per deployment sharing a Redis.
     redis_key_prefix: str = "gpts:throttle:"
 

@@ -145,10 +145,23 @@ class RedisStore:
     would need one hash slot; a single Redis (or a replicated primary) is what is supported.
     """
 
-    def __init__(self, url: str, prefix: str = "gpts:throttle:") -> None:
-        from redis.asyncio import Redis
+    # A few connections, kept: each call is one short script. A burst of sign-ins opening a
+    # connection per request (40 connects at once on a busy event loop, 0.5 s timeouts) timed
+    # some out, and those attempts went to the fallback's separate count. A refused
+    # connection (Redis down) still fails at once; only a hung Redis waits the timeouts.
+    MAX_CONNECTIONS = 8
 
-        self._redis = Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
+    def __init__(self, url: str, prefix: str = "gpts:throttle:") -> None:
+        from redis.asyncio import BlockingConnectionPool, Redis
+
+        pool = BlockingConnectionPool.from_url(
+            url,
+            max_connections=self.MAX_CONNECTIONS,
+            timeout=2,  # waiting for one of them
+            socket_timeout=1,
+            socket_connect_timeout=2,
+        )
+        self._redis = Redis(connection_pool=pool)
         self._prefix = prefix
         self._reserve = self._redis.register_script(_RESERVE)
         self._release = self._redis.register_script(_RELEASE)

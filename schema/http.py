@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any
 
 import orjson
+from cross_web import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.websockets import WebSocket
@@ -16,6 +16,7 @@ from strawberry.types import ExecutionResult
 
 from auth.tokens import bearer_token
 from resolvers.context import Context, Services
+from schema import request_json
 from schema.errors import format_error
 
 
@@ -61,9 +62,14 @@ class GraphQLApp(GraphQL[Context, None]):
         return orjson.dumps(data)
 
     def decode_json(self, data: str | bytes) -> object:
-        # orjson first (the stdlib parser built a decoder per request); what it refuses
-        # (integers beyond 64 bits, NaN, lone surrogates) the stdlib decides, as before.
+        # orjson only: the stdlib fallback this had raised RecursionError and ValueError on
+        # deep or huge input, which nothing caught (HTTP 500). schema.request_json.
+        return request_json.load(data)
+
+    def parse_json(self, data: str | bytes) -> Any:
+        # GET's `variables` and `extensions` (a POST body was already checked by the same
+        # rule in web.transport): a refusal is a 400, reshaped into JSON there.
         try:
-            return orjson.loads(data)
-        except orjson.JSONDecodeError:
-            return json.loads(data)
+            return request_json.load(data, "The `variables` or `extensions` parameter")
+        except request_json.JSONProblem as problem:
+            raise HTTPException(400, str(problem)) from problem

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import select
 import signal
 import socket
 import subprocess
@@ -10,8 +11,10 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
+import orjson
 
 from tests.processes import ROOT, service_env
 
@@ -104,3 +107,100 @@ def _await_workers(server: Server, workers: int, deadline: float) -> None:
     """/healthz answered by one worker; give the others until they report startup too."""
     while server.output().count("startup complete") < workers and time.monotonic() < deadline:
         time.sleep(0.1)
+
+
+@dataclass
+class Exchange:
+    """What a raw HTTP/1.1 exchange got back: the first response, and how much was sent."""
+
+    status: int | None
+    headers: dict[str, str]
+    body: bytes
+    sent: int
+    closed: bool
+
+    def json(self) -> Any:
+        return orjson.loads(self.body)
+
+
+def raw_exchange(
+    port: int,
+    head: bytes,
+    trickle: bytes = b"",
+    every: float = 0.25,
+    limit_seconds: float = 30,
+    await_close: bool = True,
+) -> Exchange:
+    """Send `head` at once, then `trickle` one byte every `every` seconds, stopping when the
+    server answers or closes; read the first response (Content-Length framed) and whether
+    the server then closed the connection (waiting a few seconds for that unless not
+    `await_close`).
+
+    A raw socket, because the requests under test (huge heads, slow bytes) are ones an
+    HTTP client library shapes or refuses itself.
+    """
+    sent = 0
+    received = b""
+    with socket.create_connection(("127.0.0.1", port), timeout=limit_seconds) as sock:
+        try:
+            sock.sendall(head)
+            sent = len(head)
+            for byte in trickle:
+                if _readable(sock, every):
+                    break
+                sock.sendall(bytes([byte]))
+                sent += 1
+        except OSError:
+            pass  # the server refused and closed while we were still sending
+        closed = False
+        sock.settimeout(limit_seconds)
+        while not _complete(received):
+            try:
+                chunk = sock.recv(65536)
+            except OSError:
+                chunk = b""
+            if not chunk:
+                closed = True
+                break
+            received += chunk
+        if not closed and await_close:
+            closed = _closes_soon(sock)
+    return _parse(received, sent, closed)
+
+
+def _readable(sock: socket.socket, seconds: float) -> bool:
+    ready, _, _ = select.select([sock], [], [], seconds)
+    return bool(ready)
+
+
+def _complete(received: bytes) -> bool:
+    head, found, body = received.partition(b"\r\n\r\n")
+    if not found:
+        return False
+    for line in head.split(b"\r\n")[1:]:
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-length":
+            return len(body) >= int(value)
+    return False
+
+
+def _closes_soon(sock: socket.socket, seconds: float = 5) -> bool:
+    sock.settimeout(seconds)
+    try:
+        return sock.recv(1) == b""
+    except TimeoutError:
+        return False
+    except OSError:
+        return True
+
+
+def _parse(received: bytes, sent: int, closed: bool) -> Exchange:
+    head, _, body = received.partition(b"\r\n\r\n")
+    lines = head.split(b"\r\n")
+    if not lines[0].startswith(b"HTTP/1."):
+        return Exchange(None, {}, received, sent, closed)
+    headers = {}
+    for line in lines[1:]:
+        name, _, value = line.partition(b":")
+        headers[name.strip().lower().decode()] = value.strip().decode()
+    return Exchange(int(lines[0].split()[1]), headers, body, sent, closed)

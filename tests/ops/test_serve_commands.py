@@ -1,0 +1,238 @@
+"""The transport's refusals on every documented serve command, over real sockets.
+
+`uvicorn main:app` (plain: only host and port given), the line `make run` serves with
+(`make -s serve-command`), and the production command `docker/entrypoint.sh` (gunicorn with
+web.worker's uvicorn worker). Each must refuse a head over 64 KiB (431), a request target
+over 8 KiB (414; httptools misparsed one over 64 KiB into another query), a head or a body
+that trickles past its deadline (408), and hostile JSON in GET parameters (400), each with a
+GraphQL-shaped body. No database is involved: this runs once, in the SQLite pass.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote
+
+import httpx
+import pytest
+
+from tests.databases import BACKEND
+from tests.processes import ROOT, service_env
+from tests.servers import Exchange, free_port, raw_exchange
+
+pytestmark = pytest.mark.skipif(
+    BACKEND == "mysql", reason="no database involved: runs once, in the SQLite pass"
+)
+
+BIN = Path(sys.executable).parent
+COMMANDS = ["uvicorn main:app", "make run", "docker/entrypoint.sh"]
+KIB = 1024
+DEADLINE_SECONDS = 1
+TYPENAME = quote("{ __typename }")
+
+
+@dataclass
+class Served:
+    command: str
+    process: subprocess.Popen[bytes]
+    port: int
+    log: Path
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")
+
+
+def command_line(command: str, port: int) -> list[str]:
+    if command == "uvicorn main:app":
+        return [str(BIN / "uvicorn"), "main:app", "--host", "127.0.0.1", "--port", str(port)]
+    if command == "make run":
+        printed = subprocess.run(
+            ["make", "-s", "serve-command", "HOST=127.0.0.1", f"PORT={port}"],
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+        return shlex.split(printed)
+    return [str(ROOT / "docker" / "entrypoint.sh")]
+
+
+@pytest.fixture(scope="module", params=COMMANDS)
+def served(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Served]:
+    tmp = tmp_path_factory.mktemp("serve")
+    port = free_port()
+    env = service_env(
+        f"sqlite+aiosqlite:///{tmp / 'serve.db'}",
+        PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
+        LOG_LEVEL="WARNING",
+        BODY_READ_TIMEOUT_SECONDS=str(DEADLINE_SECONDS),
+        HEADER_READ_TIMEOUT_SECONDS=str(DEADLINE_SECONDS),
+        # for the production command
+        HOST="127.0.0.1",
+        PORT=str(port),
+        WEB_CONCURRENCY="1",
+    )
+    # gunicorn's config makes its own metrics directory; uvicorn keeps metrics in process.
+    env.pop("PROMETHEUS_MULTIPROC_DIR", None)
+    log = tmp / "server.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            command_line(request.param, port),
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    server = Served(request.param, process, port, log)
+    try:
+        wait_until_serving(server)
+        yield server
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+
+
+def wait_until_serving(server: Served) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        assert server.process.poll() is None, server.output()
+        try:
+            if httpx.get(f"http://127.0.0.1:{server.port}/healthz", timeout=1).is_success:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)
+    raise AssertionError(f"{server.command} did not serve:\n{server.output()}")
+
+
+def get(path: str, headers: bytes = b"") -> bytes:
+    return b"GET " + path.encode() + b" HTTP/1.1\r\nHost: api\r\n" + headers + b"\r\n"
+
+
+def padding_headers(total: int, line: int = KIB) -> bytes:
+    """Header lines of about `line` bytes each, `total` bytes in all."""
+    value = b"a" * (line - len(b"X-Pad-0000: \r\n"))
+    return b"".join(b"X-Pad-%04d: %s\r\n" % (n, value) for n in range(total // line))
+
+
+def assert_refused(exchange: Exchange, status: int, code: str) -> None:
+    assert exchange.status == status, exchange
+    assert exchange.headers["content-type"] == "application/json"
+    [error] = exchange.json()["errors"]
+    assert error["extensions"]["code"] == code
+    assert exchange.closed
+
+
+def test_a_head_under_64_kib_is_served(served: Served) -> None:
+    # given 60 KiB of headers, when they come with a plain query
+    exchange = raw_exchange(
+        served.port, get(f"/graphql?query={TYPENAME}", padding_headers(60 * KIB)), await_close=False
+    )
+    # then it is answered
+    assert exchange.status == 200, exchange
+    assert exchange.json() == {"data": {"__typename": "Query"}}
+
+
+@pytest.mark.parametrize("shape", ["many-lines", "one-line-of-1-mib"])
+def test_a_head_over_64_kib_is_431(served: Served, shape: str) -> None:
+    # given a head over 64 KiB: 70 lines of 1 KiB, or one header of 1 MiB
+    headers = (
+        padding_headers(70 * KIB)
+        if shape == "many-lines"
+        else padding_headers(KIB * KIB, KIB * KIB)
+    )
+    # when it is sent
+    exchange = raw_exchange(served.port, get("/healthz", headers))
+    # then it is refused, and the connection closed
+    assert_refused(exchange, 431, "REQUEST_HEADER_FIELDS_TOO_LARGE")
+
+
+def test_a_target_up_to_8_kib_is_served(served: Served) -> None:
+    # given a GET whose target is just under 8 KiB (padded with an unused variable)
+    padding = "x" * (8 * KIB - 200)
+    path = f"/graphql?query={TYPENAME}&variables=" + quote(f'{{"pad": "{padding}"}}')
+    assert len(path) < 8 * KIB
+    # then it runs the query it carries
+    exchange = raw_exchange(served.port, get(path), await_close=False)
+    assert exchange.status == 200, exchange
+    assert exchange.json() == {"data": {"__typename": "Query"}}
+
+
+@pytest.mark.parametrize("size", [9 * KIB, 64 * KIB + 100], ids=["9-kib", "over-64-kib"])
+def test_a_target_over_8_kib_is_414(served: Served, size: int) -> None:
+    # given a target over 8 KiB; past 64 KiB httptools would see only its first few bytes
+    # of query string (16-bit offsets), here the query `{ __typename }` and no padding
+    path = f"/graphql?query={TYPENAME}&pad="
+    path += "x" * (size - len(path))
+    # when it is sent, then it is refused as too long, not run as another request
+    assert_refused(raw_exchange(served.port, get(path)), 414, "URI_TOO_LONG")
+
+
+def test_a_head_that_trickles_is_cut_off(served: Served) -> None:
+    # when the headers come one byte every quarter second (10 s for all of them)
+    rest = b"X-Slow: " + b"s" * 30 + b"\r\n\r\n"
+    exchange = raw_exchange(served.port, b"GET /healthz HTTP/1.1\r\nHost: api\r\n", rest)
+    # then the server gives up at its deadline, before the head is complete
+    assert_refused(exchange, 408, "REQUEST_TIMEOUT")
+    assert exchange.sent < len(b"GET /healthz HTTP/1.1\r\nHost: api\r\n") + len(rest)
+
+
+def test_a_body_that_trickles_is_cut_off(served: Served) -> None:
+    # when a GraphQL body of 40 bytes comes one byte every quarter second
+    body = b'{"query": "{ __typename }"}'.ljust(40)
+    head = (
+        b"POST /graphql HTTP/1.1\r\nHost: api\r\nContent-Type: application/json\r\n"
+        b"Content-Length: %d\r\n\r\n" % len(body)
+    )
+    exchange = raw_exchange(served.port, head, body)
+    # then it is cut off at the read deadline, and the connection closed
+    assert_refused(exchange, 408, "REQUEST_TIMEOUT")
+    assert exchange.sent < len(head) + len(body)
+
+
+def test_a_body_nobody_reads_does_not_hold_the_connection(served: Served) -> None:
+    # when a body trickles to a path that answers without reading it
+    head = b"POST /healthz HTTP/1.1\r\nHost: api\r\nContent-Length: 40\r\n\r\n"
+    exchange = raw_exchange(served.port, head, b"b" * 40)
+    # then the answer comes, and the connection is closed by the body deadline, not held
+    assert exchange.status == 200, exchange
+    assert exchange.closed
+
+
+@pytest.mark.parametrize(
+    "parameter", ["variables", "extensions"], ids=["deep-variables", "deep-extensions"]
+)
+def test_deep_json_in_get_parameters_is_400(served: Served, parameter: str) -> None:
+    # given `variables` or `extensions` nested 2,000 deep: 4 KB with the brackets sent as
+    # they are (percent-encoded, 12 KB, the target alone is over 8 KiB: 414)
+    deep = quote('{"a": ') + "[" * 2000 + "]" * 2000 + quote("}")
+    path = f"/graphql?query={TYPENAME}&{parameter}={deep}"
+    exchange = raw_exchange(served.port, get(path), await_close=False)
+    # then it is a bad request, GraphQL-shaped, not a 500
+    assert exchange.status == 400, exchange
+    assert exchange.json()["errors"][0]["extensions"]["code"] == "BAD_REQUEST"
+
+
+def test_a_5000_digit_number_in_get_variables_is_400(served: Served) -> None:
+    number = quote('{"n": ' + "7" * 5000 + "}")
+    path = f"/graphql?query={TYPENAME}&variables={number}"
+    exchange = raw_exchange(served.port, get(path), await_close=False)
+    assert exchange.status == 400, exchange
+    assert exchange.json()["errors"][0]["extensions"]["code"] == "BAD_REQUEST"
+    assert "Traceback" not in served.output()
