@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: install run serve-command test lint typecheck pytest pytest-sqlite pytest-mysql mariadb redis migrate schema clean bench bench-profile test-cluster
+.PHONY: install run serve-command test lint typecheck pytest pytest-sqlite pytest-mysql mariadb redis nginx migrate schema clean bench bench-profile test-cluster
 
 install: $(STAMP)
 
@@ -47,7 +47,11 @@ mariadb:
 redis:
 	./scripts/ensure-redis.sh
 
-pytest-sqlite: install redis
+# Debian's nginx for tests/ops/test_nginx.py (docker/nginx.conf in front of the service).
+nginx:
+	./scripts/ensure-nginx.sh
+
+pytest-sqlite: install redis nginx
 	TEST_DATABASE=sqlite $(BIN)/pytest -q
 
 pytest-mysql: install mariadb redis

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import select
 import signal
 import socket
@@ -204,3 +205,58 @@ def _parse(received: bytes, sent: int, closed: bool) -> Exchange:
         name, _, value = line.partition(b":")
         headers[name.strip().lower().decode()] = value.strip().decode()
     return Exchange(int(lines[0].split()[1]), headers, body, sent, closed)
+
+
+@dataclass
+class Service:
+    """A serving process started by a command line of its own (a serve command, nginx)."""
+
+    name: str
+    process: subprocess.Popen[bytes]
+    port: int
+    log: Path
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")
+
+    def stop(self) -> None:
+        """SIGTERM to its whole process group (make, gunicorn's workers), then SIGKILL."""
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+
+
+def start_service(
+    name: str, args: list[str], env: Mapping[str, str], port: int, log: Path, within: float = 60
+) -> Service:
+    """Run `args` in a process group of its own; return once /healthz answers on `port`."""
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            args,
+            cwd=ROOT,
+            env=dict(env),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    service = Service(name, process, port, log)
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{name} exited with {process.returncode}:\n{service.output()}")
+        try:
+            if httpx.get(f"{service.url}/healthz", timeout=1).is_success:
+                return service
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)
+    service.stop()
+    raise RuntimeError(f"{name} did not serve within {within} s:\n{service.output()}")

@@ -12,21 +12,17 @@ from __future__ import annotations
 
 import os
 import shlex
-import signal
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
-import httpx
 import pytest
 
 from tests.databases import BACKEND
 from tests.processes import ROOT, service_env
-from tests.servers import Exchange, free_port, raw_exchange
+from tests.servers import Exchange, Service, free_port, raw_exchange, start_service
 
 pytestmark = pytest.mark.skipif(
     BACKEND == "mysql", reason="no database involved: runs once, in the SQLite pass"
@@ -37,17 +33,6 @@ COMMANDS = ["uvicorn main:app", "make run", "docker/entrypoint.sh"]
 KIB = 1024
 DEADLINE_SECONDS = 1
 TYPENAME = quote("{ __typename }")
-
-
-@dataclass
-class Served:
-    command: str
-    process: subprocess.Popen[bytes]
-    port: int
-    log: Path
-
-    def output(self) -> str:
-        return self.log.read_text(errors="replace")
 
 
 def command_line(command: str, port: int) -> list[str]:
@@ -68,11 +53,23 @@ def command_line(command: str, port: int) -> list[str]:
 @pytest.fixture(scope="module", params=COMMANDS)
 def served(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Served]:
+) -> Iterator[Service]:
     tmp = tmp_path_factory.mktemp("serve")
     port = free_port()
+    env = serve_env(f"sqlite+aiosqlite:///{tmp / 'serve.db'}", port)
+    service = start_service(
+        request.param, command_line(request.param, port), env, port, tmp / "server.log"
+    )
+    try:
+        yield service
+    finally:
+        service.stop()
+
+
+def serve_env(database_url: str, port: int, **extra: str) -> dict[str, str]:
+    """The environment of a serve command, with short deadlines so the slow cases are quick."""
     env = service_env(
-        f"sqlite+aiosqlite:///{tmp / 'serve.db'}",
+        database_url,
         PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
         LOG_LEVEL="WARNING",
         BODY_READ_TIMEOUT_SECONDS=str(DEADLINE_SECONDS),
@@ -81,44 +78,11 @@ def served(
         HOST="127.0.0.1",
         PORT=str(port),
         WEB_CONCURRENCY="1",
+        **extra,
     )
     # gunicorn's config makes its own metrics directory; uvicorn keeps metrics in process.
     env.pop("PROMETHEUS_MULTIPROC_DIR", None)
-    log = tmp / "server.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            command_line(request.param, port),
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    server = Served(request.param, process, port, log)
-    try:
-        wait_until_serving(server)
-        yield server
-    finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
-
-
-def wait_until_serving(server: Served) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        assert server.process.poll() is None, server.output()
-        try:
-            if httpx.get(f"http://127.0.0.1:{server.port}/healthz", timeout=1).is_success:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.1)
-    raise AssertionError(f"{server.command} did not serve:\n{server.output()}")
+    return env
 
 
 def get(path: str, headers: bytes = b"") -> bytes:
@@ -139,7 +103,7 @@ def assert_refused(exchange: Exchange, status: int, code: str) -> None:
     assert exchange.closed
 
 
-def test_a_head_under_64_kib_is_served(served: Served) -> None:
+def test_a_head_under_64_kib_is_served(served: Service) -> None:
     # given 60 KiB of headers, when they come with a plain query
     exchange = raw_exchange(
         served.port, get(f"/graphql?query={TYPENAME}", padding_headers(60 * KIB)), await_close=False
@@ -150,7 +114,7 @@ def test_a_head_under_64_kib_is_served(served: Served) -> None:
 
 
 @pytest.mark.parametrize("shape", ["many-lines", "one-line-of-1-mib"])
-def test_a_head_over_64_kib_is_431(served: Served, shape: str) -> None:
+def test_a_head_over_64_kib_is_431(served: Service, shape: str) -> None:
     # given a head over 64 KiB: 70 lines of 1 KiB, or one header of 1 MiB
     headers = (
         padding_headers(70 * KIB)
@@ -163,7 +127,7 @@ def test_a_head_over_64_kib_is_431(served: Served, shape: str) -> None:
     assert_refused(exchange, 431, "REQUEST_HEADER_FIELDS_TOO_LARGE")
 
 
-def test_a_target_up_to_8_kib_is_served(served: Served) -> None:
+def test_a_target_up_to_8_kib_is_served(served: Service) -> None:
     # given a GET whose target is just under 8 KiB (padded with an unused variable)
     padding = "x" * (8 * KIB - 200)
     path = f"/graphql?query={TYPENAME}&variables=" + quote(f'{{"pad": "{padding}"}}')
@@ -175,7 +139,7 @@ def test_a_target_up_to_8_kib_is_served(served: Served) -> None:
 
 
 @pytest.mark.parametrize("size", [9 * KIB, 64 * KIB + 100], ids=["9-kib", "over-64-kib"])
-def test_a_target_over_8_kib_is_414(served: Served, size: int) -> None:
+def test_a_target_over_8_kib_is_414(served: Service, size: int) -> None:
     # given a target over 8 KiB; past 64 KiB httptools would see only its first few bytes
     # of query string (16-bit offsets), here the query `{ __typename }` and no padding
     path = f"/graphql?query={TYPENAME}&pad="
@@ -184,7 +148,7 @@ def test_a_target_over_8_kib_is_414(served: Served, size: int) -> None:
     assert_refused(raw_exchange(served.port, get(path)), 414, "URI_TOO_LONG")
 
 
-def test_a_head_that_trickles_is_cut_off(served: Served) -> None:
+def test_a_head_that_trickles_is_cut_off(served: Service) -> None:
     # when the headers come one byte every quarter second (10 s for all of them)
     rest = b"X-Slow: " + b"s" * 30 + b"\r\n\r\n"
     exchange = raw_exchange(served.port, b"GET /healthz HTTP/1.1\r\nHost: api\r\n", rest)
@@ -193,7 +157,7 @@ def test_a_head_that_trickles_is_cut_off(served: Served) -> None:
     assert exchange.sent < len(b"GET /healthz HTTP/1.1\r\nHost: api\r\n") + len(rest)
 
 
-def test_a_body_that_trickles_is_cut_off(served: Served) -> None:
+def test_a_body_that_trickles_is_cut_off(served: Service) -> None:
     # when a GraphQL body of 40 bytes comes one byte every quarter second
     body = b'{"query": "{ __typename }"}'.ljust(40)
     head = (
@@ -206,7 +170,7 @@ def test_a_body_that_trickles_is_cut_off(served: Served) -> None:
     assert exchange.sent < len(head) + len(body)
 
 
-def test_a_body_nobody_reads_does_not_hold_the_connection(served: Served) -> None:
+def test_a_body_nobody_reads_does_not_hold_the_connection(served: Service) -> None:
     # when a body trickles to a path that answers without reading it
     head = b"POST /healthz HTTP/1.1\r\nHost: api\r\nContent-Length: 40\r\n\r\n"
     exchange = raw_exchange(served.port, head, b"b" * 40)
@@ -218,7 +182,7 @@ def test_a_body_nobody_reads_does_not_hold_the_connection(served: Served) -> Non
 @pytest.mark.parametrize(
     "parameter", ["variables", "extensions"], ids=["deep-variables", "deep-extensions"]
 )
-def test_deep_json_in_get_parameters_is_400(served: Served, parameter: str) -> None:
+def test_deep_json_in_get_parameters_is_400(served: Service, parameter: str) -> None:
     # given `variables` or `extensions` nested 2,000 deep: 4 KB with the brackets sent as
     # they are (percent-encoded, 12 KB, the target alone is over 8 KiB: 414)
     deep = quote('{"a": ') + "[" * 2000 + "]" * 2000 + quote("}")
@@ -229,7 +193,7 @@ def test_deep_json_in_get_parameters_is_400(served: Served, parameter: str) -> N
     assert exchange.json()["errors"][0]["extensions"]["code"] == "BAD_REQUEST"
 
 
-def test_a_5000_digit_number_in_get_variables_is_400(served: Served) -> None:
+def test_a_5000_digit_number_in_get_variables_is_400(served: Service) -> None:
     number = quote('{"n": ' + "7" * 5000 + "}")
     path = f"/graphql?query={TYPENAME}&variables={number}"
     exchange = raw_exchange(served.port, get(path), await_close=False)
