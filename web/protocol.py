@@ -6,11 +6,11 @@ uvicorn does not have.
   buffered whole.
 - A request line whose target is over 8 KiB is refused with 414. httptools keeps URL offsets
   in 16 bits: a target over 64 KiB was silently parsed into a different path and query.
-- A head that has not arrived HEADER_READ_TIMEOUT_SECONDS after the connection opened (or after
-  the previous request ended) is answered 408 and the connection closed; uvicorn only times
-  out connections idle between requests. The body deadline (BODY_READ_TIMEOUT_SECONDS) is the
-  app's (web.transport); here it only closes a connection that still trickles a body after
-  its response was sent.
+- A head that has not arrived HEADER_READ_TIMEOUT_SECONDS after the connection opened (on a
+  kept-alive connection: after the next request's first byte) is answered 408 and the
+  connection closed; uvicorn only times out connections idle between requests. The body
+  deadline (BODY_READ_TIMEOUT_SECONDS) is the app's (web.transport); here it only closes a
+  connection that still trickles a body after its response was sent.
 
 Every refusal has a GraphQL-shaped JSON body, like the app's own (web.transport).
 
