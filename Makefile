@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint typecheck pytest pytest-sqlite pytest-mysql mariadb redis migrate schema clean bench bench-profile test-cluster
+.PHONY: install run serve-command test lint typecheck pytest pytest-sqlite pytest-mysql mariadb redis nginx migrate schema clean bench bench-profile test-cluster
 
 install: $(STAMP)
 
@@ -20,8 +20,16 @@ $(STAMP): pyproject.toml
 migrate: install
 	$(BIN)/python main.py migrate
 
+# httptools with the request head limits and deadlines uvicorn lacks (web/protocol.py).
+# tests/ops/test_serve_commands.py serves with exactly this line (`make -s serve-command`).
+SERVE := $(BIN)/uvicorn main:app --host $(HOST) --port $(PORT) --loop asyncio \
+	--http web.protocol:BoundedHttpToolsProtocol
+
 run: install migrate graphiql-assets
-	$(BIN)/uvicorn main:app --host $(HOST) --port $(PORT) --loop asyncio
+	$(SERVE)
+
+serve-command:
+	@echo '$(SERVE)'
 
 schema: install
 	$(BIN)/python main.py export-schema > schema.graphql
@@ -39,7 +47,11 @@ mariadb:
 redis:
 	./scripts/ensure-redis.sh
 
-pytest-sqlite: install redis
+# Debian's nginx for tests/ops/test_nginx.py (docker/nginx.conf in front of the service).
+nginx:
+	./scripts/ensure-nginx.sh
+
+pytest-sqlite: install redis nginx
 	TEST_DATABASE=sqlite $(BIN)/pytest -q
 
 pytest-mysql: install mariadb redis

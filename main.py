@@ -36,6 +36,7 @@ from web.graphiql import GRAPHIQL_ASSETS_ROUTE, offline_graphiql
 from web.health import healthz, readyz
 from web.logs import configure_logging
 from web.metrics import metrics
+from web.protocol import ServerHardening
 from web.requests import RequestObserver
 from web.security import SecurityHeaders
 from web.startup import StartupGuard, StartupRefused, settings_problem
@@ -129,9 +130,11 @@ def create_app(settings_factory: Callable[[], Settings] = load_settings) -> Star
         ],
         lifespan=lifespan,
     )
-    # Last added runs first: the guard, then the request log and metrics, then CORS.
+    # Last added runs first: the guard, the request log and metrics, the security headers,
+    # the server's head limits (ServerHardening also hardens plain `uvicorn main:app`), CORS.
     app.add_middleware(GraphQLTransport)
     app.add_middleware(_SettingsCORS)
+    app.add_middleware(ServerHardening)
     app.add_middleware(SecurityHeaders)
     app.add_middleware(RequestObserver)
     app.add_middleware(StartupGuard, load_settings=load_settings_once)

@@ -68,6 +68,10 @@ class Settings(BaseSettings):
     max_ref_books_per_user: int = Field(default=2000, ge=1)
     max_ref_datas_per_user: int = Field(default=2000, ge=1)
     max_system_infos_per_user: int = Field(default=200, ge=1)
+    # How long a request's body, and its head (request line and headers), may take to arrive:
+    # a client trickling bytes would otherwise hold its connection as long as it likes.
+    body_read_timeout_seconds: float = Field(default=10.0, gt=0)
+    header_read_timeout_seconds: float = Field(default=10.0, gt=0)
     # Keys of the shared throttle counters; one prefix per deployment sharing a Redis.
     redis_key_prefix: str = "gpts:throttle:"
 

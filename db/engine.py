@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import math
 from collections.abc import Callable
@@ -18,6 +17,7 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.log import InstanceLogger
 
+from db.errors import is_disconnect
 from db.functions import SQLITE_LOWER
 from settings import Settings
 
@@ -128,10 +128,6 @@ def _galera_sync_wait(level: int) -> Callable[[Any, Any], None]:
     return on_connect
 
 
-# Client-side codes of a connection the server dropped: can't connect, gone away, lost.
-_DISCONNECT_CODES = {2003, 2006, 2013, 2055}
-
-
 class _DisconnectOnReturn(logging.Filter):
     """A pooled connection whose server died fails its rollback when it goes back to the pool,
     and the pool logs that at ERROR with a traceback. When a cluster node goes away that is
@@ -140,19 +136,12 @@ class _DisconnectOnReturn(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         error = record.exc_info[1] if record.exc_info else None
-        if error is not None and _is_disconnect(error):
+        if error is not None and is_disconnect(error):
             record.levelno, record.levelname = logging.WARNING, "WARNING"
             record.msg = f"{record.getMessage()}: {error!r}"
             record.args = None
             record.exc_info, record.exc_text = None, None
         return True
-
-
-def _is_disconnect(error: BaseException) -> bool:
-    if isinstance(error, (ConnectionError, asyncio.IncompleteReadError)):
-        return True
-    args: tuple[Any, ...] = tuple(getattr(error, "args", ()))
-    return bool(args) and args[0] in _DISCONNECT_CODES
 
 
 def _quiet_disconnects_on_return(pool_logger: logging.Logger | InstanceLogger) -> None:

@@ -11,31 +11,16 @@ from contextlib import AbstractAsyncContextManager
 from typing import Any, TypeVar
 from weakref import WeakKeyDictionary
 
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from db.engine import SQLITE_IMMEDIATE, SessionFactory
+from db.errors import TransactionRetriesExhausted, is_retryable
+
+__all__ = ["TransactionRetriesExhausted", "is_retryable", "run_in_transaction", "writer_queue"]
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
-
-# InnoDB deadlock, lock wait timeout; Galera reports a failed certification as a deadlock.
-_RETRYABLE_MYSQL_CODES = {1213, 1205}
-
-
-class TransactionRetriesExhausted(Exception):
-    """The transaction kept losing to concurrent ones; the caller should answer 'retry later'."""
-
-
-def is_retryable(error: BaseException) -> bool:
-    if not isinstance(error, DBAPIError):
-        return False
-    orig = error.orig
-    args = getattr(orig, "args", ())
-    if args and isinstance(args[0], int) and args[0] in _RETRYABLE_MYSQL_CODES:
-        return True
-    # SQLite: another writer held the lock past busy_timeout.
-    return isinstance(error, OperationalError) and "database is locked" in str(orig)
 
 
 # SQLite has one writer at a time. Writers of this process queue here, in order, instead of

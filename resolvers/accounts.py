@@ -12,6 +12,8 @@ from sqlmodel import col
 
 from auth import tokens
 from auth.passwords import hash_password, password_problem, verify_password
+from auth.throttle import Limit
+from db.errors import violated_constraint
 from models import RefreshToken, User, user_key
 from models.types import utcnow
 from resolvers.context import Context
@@ -21,6 +23,11 @@ from resolvers.validation import FieldErrors
 from resolvers.writes import write
 
 WRONG_CREDENTIALS = "Invalid username or password."
+# The user table's unique constraints (unnamed: MySQL names them after their column).
+_TAKEN = {
+    "username_key": ("username", "This username is taken."),
+    "email_key": ("email", "This email is already registered."),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,11 +65,10 @@ def new_user(username: str, email: str, password_hash: str, is_admin: bool = Fal
 
 async def sign_up(ctx: Context, username: str, email: str, password: str) -> User:
     services = ctx.services
-    address_limit = [(services.limits.sign_up_address, ctx.client_address)]
-    wait = await services.throttle.retry_after(address_limit)
+    # Every attempt counts, valid or not, before any work is done for it.
+    wait = await services.throttle.reserve([(services.limits.sign_up_address, ctx.client_address)])
     if wait is not None:
         raise rate_limited(wait)
-    await services.throttle.hit(address_limit)
 
     errors = validate_new_account(username, email, password)
     errors.raise_if_any()
@@ -94,11 +100,13 @@ async def sign_up(ctx: Context, username: str, email: str, password: str) -> Use
     try:
         return await write(ctx, insert)
     except IntegrityError as error:
-        # Lost a race with a concurrent sign-up of the same name or address.
-        field = "email" if "email_key" in str(error.orig) else "username"
-        message = (
-            "This email is already registered." if field == "email" else "This username is taken."
-        )
+        # Lost a race with a concurrent sign-up of the same name or address: the unique
+        # constraint that failed says which (MySQL names it, SQLite names its column).
+        violation = violated_constraint(error)
+        broken = violation and (violation.name or next(iter(violation.columns), None))
+        if broken not in _TAKEN:
+            raise
+        field, message = _TAKEN[broken]
         raise bad_input({field: message}) from error
 
 
@@ -122,39 +130,39 @@ async def _issue_pair(session: AsyncSession, ctx: Context, user: User) -> AuthRe
     )
 
 
-async def _check_sign_in_allowed(ctx: Context, username: str) -> None:
+async def _reserve_password_check(ctx: Context, username: str) -> list[tuple[Limit, str]]:
+    """Count this attempt as a failed sign-in (per username, per address) before its
+    password is checked, atomically, so a parallel burst cannot outrun the limit. A right
+    password gives the attempt back."""
     limits = ctx.services.limits
-    wait = await ctx.services.throttle.retry_after(
-        [
-            (limits.sign_in_username, user_key(username)),
-            (limits.sign_in_address, ctx.client_address),
-        ]
-    )
+    checks = [
+        (limits.sign_in_username, user_key(username)),
+        (limits.sign_in_address, ctx.client_address),
+    ]
+    wait = await ctx.services.throttle.reserve(checks)
     if wait is not None:
         raise rate_limited(wait)
-
-
-async def _record_failed_sign_in(ctx: Context, username: str) -> None:
-    limits = ctx.services.limits
-    await ctx.services.throttle.hit(
-        [
-            (limits.sign_in_username, user_key(username)),
-            (limits.sign_in_address, ctx.client_address),
-        ]
-    )
+    return checks
 
 
 async def sign_in(ctx: Context, username: str, password: str) -> AuthResult:
-    await _check_sign_in_allowed(ctx, username)
-    async with ctx.sessions() as session:
-        user = await session.scalar(
-            select(User).where(col(User.username_key) == user_key(username))
-        )
+    checks = await _reserve_password_check(ctx, username)
+    try:
+        async with ctx.sessions() as session:
+            user = await session.scalar(
+                select(User).where(col(User.username_key) == user_key(username))
+            )
+    except BaseException:
+        # No password was checked (the database failed): the attempt does not count.
+        await ctx.services.throttle.release(checks)
+        raise
     # An unknown user still costs one hash, so both failures take the same time.
     if not await verify_password(user.password_hash if user else None, password) or user is None:
-        await _record_failed_sign_in(ctx, username)
         raise unauthenticated(WRONG_CREDENTIALS)
-    await ctx.services.throttle.clear(ctx.services.limits.sign_in_username, user_key(username))
+    # Signed in: the username's failures are forgotten, and the address counts failures only.
+    username_check, address_check = checks
+    await ctx.services.throttle.clear(*username_check)
+    await ctx.services.throttle.release([address_check])
     return await write(ctx, lambda session: _issue_pair(session, ctx, user))
 
 
@@ -212,9 +220,10 @@ async def change_password(ctx: Context, current_password: str, new_password: str
     problem = password_problem(new_password, user.username)
     if problem:
         errors.add("new_password", problem)
-    await _check_sign_in_allowed(ctx, user.username)
-    if not await verify_password(user.password_hash, current_password):
-        await _record_failed_sign_in(ctx, user.username)
+    checks = await _reserve_password_check(ctx, user.username)
+    if await verify_password(user.password_hash, current_password):
+        await ctx.services.throttle.release(checks)
+    else:
         errors.add("current_password", "Wrong password.")
     errors.raise_if_any()
     new_hash = await hash_password(new_password)
@@ -242,10 +251,10 @@ async def change_password(ctx: Context, current_password: str, new_password: str
 
 async def delete_account(ctx: Context, password: str) -> str:
     user = await ctx.require_caller()
-    await _check_sign_in_allowed(ctx, user.username)
+    checks = await _reserve_password_check(ctx, user.username)
     if not await verify_password(user.password_hash, password):
-        await _record_failed_sign_in(ctx, user.username)
         raise bad_input({"password": "Wrong password."})
+    await ctx.services.throttle.release(checks)
 
     async def remove(session: AsyncSession) -> None:
         await session.execute(delete(User).where(col(User.id) == user.id))

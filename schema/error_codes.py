@@ -15,8 +15,9 @@ ErrorCodeEnum = strawberry.enum(
     name="ErrorCode",
     description=(
         "Every `extensions.code` of a GraphQL error (an HTTP 200 answer). No field returns this "
-        "type. Requests refused before GraphQL runs (HTTP 400/405/413) carry BAD_REQUEST, "
-        "METHOD_NOT_ALLOWED or PAYLOAD_TOO_LARGE instead. Trusted documents: "
+        "type. Requests refused before GraphQL runs (HTTP 400/405/408/413/414/431) carry "
+        "BAD_REQUEST, METHOD_NOT_ALLOWED, REQUEST_TIMEOUT, PAYLOAD_TOO_LARGE, URI_TOO_LONG or "
+        "REQUEST_HEADER_FIELDS_TOO_LARGE instead. Trusted documents: "
         "PERSISTED_QUERY_NOT_FOUND is a document id the service does not know; where only "
         "trusted documents run, a document sent as text is FORBIDDEN."
     ),

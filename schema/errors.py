@@ -15,31 +15,15 @@ import logging
 from typing import Any
 
 from graphql import GraphQLError, GraphQLSyntaxError
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
-from sqlalchemy.exc import TimeoutError as PoolTimeout
 from strawberry.utils.str_converters import to_camel_case
 
-from db.transaction import TransactionRetriesExhausted
+from db.errors import is_unreachable
 from resolvers.errors import AppError, ErrorCode
 
 log = logging.getLogger("gpt_supporter.errors")
 
 INTERNAL_MESSAGE = "Internal server error."
 UNAVAILABLE_MESSAGE = "Service temporarily unavailable; retry later."
-
-
-def _database_unreachable(error: BaseException) -> bool:
-    if isinstance(error, (PoolTimeout, TransactionRetriesExhausted, ConnectionError, TimeoutError)):
-        return True
-    if isinstance(error, DBAPIError) and error.connection_invalidated:
-        return True
-    if isinstance(error, (OperationalError, InterfaceError)):
-        args: tuple[Any, ...] = tuple(getattr(error.orig, "args", ()))
-        # 2003 can't connect, 2006 gone away, 2013 lost connection, 1927 killed,
-        # 1040 too many connections, 1205 lock wait timeout, 1213 deadlock
-        # 1047 a Galera node without quorum (non-Primary) or still joining refuses queries
-        return bool(args) and args[0] in {2003, 2006, 2013, 1927, 1040, 1205, 1213, 2002, 1047}
-    return isinstance(error, OSError)
 
 
 def tag(error: GraphQLError, code: ErrorCode) -> GraphQLError:
@@ -62,7 +46,7 @@ def code_of(error: GraphQLError) -> ErrorCode:
     if isinstance(original, GraphQLError):
         code = str((original.extensions or {}).get("code"))
         return ErrorCode(code) if code in ErrorCode.__members__ else ErrorCode.BAD_USER_INPUT
-    if _database_unreachable(original):
+    if is_unreachable(original):
         return ErrorCode.SERVICE_UNAVAILABLE
     return ErrorCode.INTERNAL_SERVER_ERROR
 

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import functools
-import json
 from collections.abc import Callable
 from typing import Any
 
 import orjson
-from cross_web import AsyncHTTPRequestAdapter
+from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.websockets import WebSocket
@@ -19,6 +18,7 @@ from strawberry.types import ExecutionResult
 
 from auth.tokens import bearer_token
 from resolvers.context import Context
+from schema import request_json
 from schema.errors import format_error
 from schema.limits import oversized_answer
 from schema.trusted import TrustedDocuments, names_document, with_document_id
@@ -96,9 +96,14 @@ class GraphQLApp(GraphQL[Context, None]):
         return body
 
     def decode_json(self, data: str | bytes) -> object:
-        # orjson first (the stdlib parser built a decoder per request); what it refuses
-        # (integers beyond 64 bits, NaN, lone surrogates) the stdlib decides, as before.
+        # orjson only: the stdlib fallback this had raised RecursionError and ValueError on
+        # deep or huge input, which nothing caught (HTTP 500). schema.request_json.
+        return request_json.load(data)
+
+    def parse_json(self, data: str | bytes) -> Any:
+        # GET's `variables` and `extensions` (a POST body was already checked by the same
+        # rule in web.transport): a refusal is a 400, reshaped into JSON there.
         try:
-            return orjson.loads(data)
-        except orjson.JSONDecodeError:
-            return json.loads(data)
+            return request_json.load(data, "The `variables` or `extensions` parameter")
+        except request_json.JSONProblem as problem:
+            raise HTTPException(400, str(problem)) from problem

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import itertools
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -158,3 +159,35 @@ def count_document_work() -> Iterator[DocumentWork]:
     finally:
         setattr(Parser, "parse_document", parse_document)  # noqa: B010
         setattr(validation, "ValidationContext", ValidationContext)  # noqa: B010
+
+
+class PasswordChecks:
+    """Stands in for auth.passwords' hasher, counting verifications; the real ones still run."""
+
+    def __init__(self, hasher: Any) -> None:
+        self._hasher = hasher
+        self._lock = threading.Lock()
+        self.count = 0
+
+    def verify(self, *args: Any, **kwargs: Any) -> bool:
+        # verify runs in worker threads (asyncio.to_thread): count under a lock.
+        with self._lock:
+            self.count += 1
+        return bool(self._hasher.verify(*args, **kwargs))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._hasher, name)
+
+
+@contextmanager
+def count_password_checks() -> Iterator[PasswordChecks]:
+    """Every password verification, of a known user or the unknown-user dummy hash alike."""
+    from auth import passwords
+
+    hasher = passwords._hasher
+    checks = PasswordChecks(hasher)
+    passwords._hasher = checks  # type: ignore[assignment]
+    try:
+        yield checks
+    finally:
+        passwords._hasher = hasher

@@ -2,11 +2,14 @@
 
 Both are unauthenticated and cheap: load balancers and orchestrators call them every few
 seconds. /healthz names the worker's pid, which shows how connections spread over workers.
+/readyz names a failed dependency only: a driver's error text can name hosts, users and
+paths, so it goes to the log, not to whoever asks.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 
 from sqlalchemy import text
@@ -17,6 +20,7 @@ from auth.throttle import RedisStore
 from services import Services
 
 _CHECK_TIMEOUT_SECONDS = 2
+log = logging.getLogger("gpt_supporter.health")
 
 
 async def healthz(_request: Request) -> JSONResponse:
@@ -48,7 +52,9 @@ async def readyz(request: Request) -> JSONResponse:
             body[name] = "ok"
         except Exception as error:
             failed.add(name)
-            body[name] = repr(error)[:200]
+            body[name] = "unavailable"
+            # One line, no traceback: probes repeat every few seconds while it is down.
+            log.warning("readiness: %s unavailable: %r", name, error)
     # Only the database makes a replica unready. Without Redis throttling falls back to the
     # process's own counts (docs/design.md); failing readiness would take every replica out of the
     # load balancer at once and turn a degraded limiter into an outage.

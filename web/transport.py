@@ -1,27 +1,36 @@
 """What the transport refuses before GraphQL runs: too large, malformed, wrong method.
 
-docs/design.md "Errors": a GraphQL answer is HTTP 200; only the transport's refusals get another
-status (413, 400, 405), and they still carry a GraphQL-shaped JSON body
-`{"errors": [{"message": ..., "extensions": {"code": ...}}]}` so a client reads them the
-same way. strawberry's own refusals (a mutation over GET, a batch, a missing query, the
-GraphiQL page in production) come as plain text; they are reshaped here too.
+docs/design.md "Errors": a GraphQL answer is HTTP 200; only the transport's refusals get
+another status (413, 400, 405, 408 here; 414, 431 and 408 from web.protocol), and they still
+carry a GraphQL-shaped JSON body `{"errors": [{"message": ..., "extensions": {"code": ...}}]}`
+so a client reads them the same way. strawberry's own refusals (a mutation over GET, a
+batch, a missing query, the GraphiQL page in production) come as plain text; they are
+reshaped here too.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable
-from typing import Any
 
 import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from schema import request_json
+
 DEFAULT_MAX_BODY_BYTES = 1024 * 1024
-# Deep enough for any real set of variables; the stdlib JSON parser that strawberry runs
-# next fails with a RecursionError (a 500) near 1000 levels.
-MAX_JSON_NESTING = 64
+DEFAULT_BODY_READ_TIMEOUT_SECONDS = 10.0
 ALLOWED_METHODS = ("GET", "POST")
 
-_CODES = {400: "BAD_REQUEST", 404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED", 413: "PAYLOAD_TOO_LARGE"}
+CODES = {
+    400: "BAD_REQUEST",
+    404: "NOT_FOUND",
+    405: "METHOD_NOT_ALLOWED",
+    408: "REQUEST_TIMEOUT",
+    413: "PAYLOAD_TOO_LARGE",
+    414: "URI_TOO_LONG",
+    431: "REQUEST_HEADER_FIELDS_TOO_LARGE",
+}
 
 
 def error_body(message: str, code: str) -> bytes:
@@ -34,7 +43,7 @@ async def send_error(
     message: str,
     headers: Iterable[tuple[bytes, bytes]] = (),
 ) -> None:
-    body = error_body(message, _CODES.get(status, "BAD_REQUEST"))
+    body = error_body(message, CODES.get(status, "BAD_REQUEST"))
     await send(
         {
             "type": "http.response.start",
@@ -49,34 +58,16 @@ async def send_error(
     await send({"type": "http.response.body", "body": body})
 
 
-def _nesting(value: Any) -> int:
-    depth, level = 0, [value]
-    while level:
-        depth += 1
-        if depth > MAX_JSON_NESTING:
-            break
-        level = [
-            child
-            for item in level
-            if isinstance(item, (dict, list))
-            for child in (item.values() if isinstance(item, dict) else item)
-            if isinstance(child, (dict, list))
-        ]
-    return depth
-
-
 def json_problem(body: bytes) -> str | None:
     """Why `body` cannot be a GraphQL request, or None."""
     try:
-        data = orjson.loads(body)
-    except orjson.JSONDecodeError:
-        return "The request body is not valid JSON."
+        data = request_json.load(body)
+    except request_json.JSONProblem as problem:
+        return str(problem)
     if isinstance(data, list):
         return "Batched operations are not supported; send one operation per request."
     if not isinstance(data, dict):
         return "The request body must be a JSON object with a `query`."
-    if _nesting(data) > MAX_JSON_NESTING:
-        return f"The request body is nested deeper than {MAX_JSON_NESTING} levels."
     return None
 
 
@@ -142,6 +133,13 @@ class GraphQLTransport:
             return services.settings.max_body_bytes if services else DEFAULT_MAX_BODY_BYTES
         return self._max_body_bytes
 
+    @staticmethod
+    def body_read_timeout(scope: Scope) -> float:
+        services = getattr(scope["app"].state, "services", None)
+        if services is None:
+            return DEFAULT_BODY_READ_TIMEOUT_SECONDS
+        return float(services.settings.body_read_timeout_seconds)
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"] != self.path:
             await self.app(scope, receive, send)
@@ -176,20 +174,30 @@ class GraphQLTransport:
             if int(declared) > limit:
                 await send_error(send, 413, too_large)
                 return None
+        seconds = self.body_read_timeout(scope)
         chunks: list[bytes] = []
         size = 0
-        while True:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                return None
-            chunk = message.get("body", b"")
-            size += len(chunk)
-            if size > limit:
-                await send_error(send, 413, too_large)
-                return None
-            chunks.append(chunk)
-            if not message.get("more_body", False):
-                return b"".join(chunks)
+        try:
+            # One deadline for the whole body, not per chunk: a byte every few seconds
+            # would renew a per-chunk one forever.
+            async with asyncio.timeout(seconds):
+                while True:
+                    message = await receive()
+                    if message["type"] == "http.disconnect":
+                        return None
+                    chunk = message.get("body", b"")
+                    size += len(chunk)
+                    if size > limit:
+                        await send_error(send, 413, too_large)
+                        return None
+                    chunks.append(chunk)
+                    if not message.get("more_body", False):
+                        return b"".join(chunks)
+        except TimeoutError:
+            too_slow = f"The request body did not arrive within {seconds:g} seconds."
+            # Close the connection: what is still on its way would be read as a request.
+            await send_error(send, 408, too_slow, [(b"connection", b"close")])
+            return None
 
 
 def _header(scope: Scope, name: bytes) -> str | None:

@@ -46,9 +46,10 @@ class AppWorker(UvicornWorker):
     # asyncio, never uvloop: aiomysql under uvloop does not recover a dropped connection.
     # lifespan "on": a failing startup stops the worker instead of serving without it.
     # No uvicorn access log: web.requests writes one line per request with more in it.
+    # httptools with the request head limits and deadlines uvicorn lacks (web.protocol).
     CONFIG_KWARGS = {
         "loop": "asyncio",
-        "http": "httptools",
+        "http": "web.protocol:BoundedHttpToolsProtocol",
         "lifespan": "on",
         "access_log": False,
     }

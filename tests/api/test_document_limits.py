@@ -83,15 +83,31 @@ async def test_a_fragment_chain_is_refused_before_any_sql(
     assert sql.count == 0
 
 
-@pytest.mark.parametrize("method", ["POST", "GET"])
+@pytest.mark.parametrize(("method", "siblings"), [("POST", 248), ("GET", 60)])
 async def test_sibling_fields_are_refused_before_any_sql(
-    http: httpx.AsyncClient, services: Services, owner: Account, method: str
+    http: httpx.AsyncClient, services: Services, owner: Account, method: str, siblings: int
 ) -> None:
-    # given 248 sibling `publicScripts { totalCount }` (half a second of validation before)
+    # given sibling `publicScripts { totalCount }` (248 took half a second of validation
+    # before; over GET, 60 of them fit in the 8 KiB a request target may have)
     with count_statements(services.engine) as sql:
-        body = await send(http, method, sibling_fields(248), owner.token)
-    # then it is refused (496 fields, over the field limit), before any SQL
+        body = await send(http, method, sibling_fields(siblings), owner.token)
+    # then it is refused (over the field or the repeated-field limit), before any SQL
     refused(body)
+    assert sql.count == 0
+
+
+async def test_the_248_sibling_fields_over_get_are_refused_by_the_transport(
+    http: httpx.AsyncClient, services: Services, owner: Account
+) -> None:
+    # given the 248 siblings in a GET query (a target over 8 KiB)
+    headers = {"authorization": f"Bearer {owner.token}"}
+    with count_statements(services.engine) as sql:
+        response = await http.get(
+            "/graphql", params={"query": sibling_fields(248)}, headers=headers
+        )
+    # then the transport refuses it before GraphQL sees it, and no SQL ran
+    assert response.status_code == 414
+    assert response.json()["errors"][0]["extensions"]["code"] == "URI_TOO_LONG"
     assert sql.count == 0
 
 

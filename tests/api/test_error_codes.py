@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from resolvers.context import Services
+from services import Services
 from tests.utils import GraphQLClient, assert_error_code, assert_no_errors, count_statements
 
 CREATE_REF_BOOK = """

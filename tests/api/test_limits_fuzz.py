@@ -10,9 +10,9 @@ from collections import Counter
 from graphql import parse
 from starlette.applications import Starlette
 
-from resolvers.context import Services
 from schema.limits import QueryLimits
 from schema.shape import measure
+from services import Services
 from tests.data_api import seed_books, seed_datas, stamps, user_pk
 from tests.random_documents import random_document
 from tests.utils import Account, GraphQLClient, count_statements

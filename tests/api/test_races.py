@@ -13,7 +13,7 @@ from sqlalchemy import event, text
 
 from services import Services
 from tests.data_api import seed_books, seed_datas, stamps, user_pk
-from tests.documents import SIGN_IN
+from tests.documents import SIGN_IN, SIGN_UP
 from tests.utils import Account, GraphQLClient, assert_error_code, assert_no_errors
 
 CREATE_INFO = """
@@ -177,3 +177,22 @@ async def test_an_update_takes_its_time_after_the_row_lock(
 
 def naive_utc_now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
+
+
+@pytest.mark.parametrize("shared", ["username", "email"])
+async def test_sign_ups_racing_for_one_name_or_address_name_the_field_they_lost(
+    gql: GraphQLClient, shared: str
+) -> None:
+    # given two sign-ups that share only a username, or only an email, sent at once (both
+    # pass the look-up before either inserts, so the unique constraint decides)
+    accounts = [
+        {"username": f"racer{i}", "email": f"racer{i}@example.com", "password": "correct-horse-7"}
+        for i in range(2)
+    ]
+    for account in accounts:
+        account[shared] = accounts[0][shared]
+    bodies = await asyncio.gather(*(gql(SIGN_UP, {"input": a}) for a in accounts))
+    # then one account is made and the other is refused on the shared field
+    refused = [body for body in bodies if body.get("errors")]
+    assert len(refused) == 1, bodies
+    assert_error_code(refused[0], "BAD_USER_INPUT", field=shared)

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+import collections
 import contextlib
+import dataclasses
 import logging
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -14,9 +18,16 @@ from redis import Redis
 
 from auth.throttle import Limit, MemoryStore, RedisStore, Throttle
 from settings import Settings
-from tests.documents import SIGN_IN, SIGN_UP
+from tests.documents import CHANGE_PASSWORD, DELETE_ACCOUNT, SIGN_IN, SIGN_UP
 from tests.hardening import App, app_with
-from tests.utils import GraphQLClient, assert_error_code, assert_no_errors
+from tests.utils import (
+    Account,
+    GraphQLClient,
+    assert_error_code,
+    assert_no_errors,
+    count_password_checks,
+    sign_up_and_in,
+)
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 # Nothing listens on port 1: connecting fails at once.
@@ -66,7 +77,7 @@ def store_settings(request: pytest.FixtureRequest) -> Iterator[dict[str, Any]]:
 
 @contextlib.asynccontextmanager
 async def throttled_app(settings: Settings, **changes: Any) -> AsyncIterator[App]:
-    async with app_with(settings, **LIMITS, **changes) as app:
+    async with app_with(settings, **{**LIMITS, **changes}) as app:
         yield app
 
 
@@ -172,16 +183,166 @@ async def test_store_windows_count_and_end(kind: str) -> None:
     throttle = Throttle(store)
     limit = Limit("test", 2, 1)
     try:
-        assert await throttle.retry_after([(limit, "k")]) is None
-        await throttle.hit([(limit, "k")])
-        assert await throttle.retry_after([(limit, "k")]) is None
-        await throttle.hit([(limit, "k")])
-        # then the second hit uses the window up, for at most its length
-        assert await throttle.retry_after([(limit, "k")]) == 1
+        assert await throttle.reserve([(limit, "k")]) is None
+        assert await throttle.reserve([(limit, "k")]) is None
+        # then the third attempt is refused, for at most the window's length
+        assert await throttle.reserve([(limit, "k")]) == 1
+        # and an attempt given back may be taken again, once
+        await throttle.release([(limit, "k")])
+        assert await throttle.reserve([(limit, "k")]) is None
+        assert await throttle.reserve([(limit, "k")]) == 1
         # and clearing the key frees it
         await throttle.clear(limit, "k")
-        assert await throttle.retry_after([(limit, "k")]) is None
+        assert await throttle.reserve([(limit, "k")]) is None
+        if kind == "redis":
+            # a shared counter always carries its window's expiry
+            with Redis.from_url(REDIS_URL) as redis:
+                assert 0 < redis.pttl(f"{prefix}test:k") <= 1000
     finally:
         await throttle.close()
         if kind == "redis":
             drop_keys(prefix)
+
+
+@pytest.mark.parametrize("kind", ["memory", "redis"])
+async def test_a_reservation_counts_on_every_counter_or_on_none(kind: str) -> None:
+    # given two limits checked together: one of 1 attempt, one of 3
+    prefix = redis_prefix()
+    store = MemoryStore() if kind == "memory" else RedisStore(REDIS_URL, prefix=prefix)
+    throttle = Throttle(store)
+    tight, loose = Limit("tight", 1, 60), Limit("loose", 3, 60)
+    both = [(tight, "k"), (loose, "k")]
+    try:
+        assert await throttle.reserve(both) is None
+        # when the tight one is used up, a reservation of both is refused
+        assert await throttle.reserve(both) == 60
+        assert await throttle.reserve(both) == 60
+        # then the refusals counted nothing on the loose one: two attempts are left there
+        assert await throttle.reserve([(loose, "k")]) is None
+        assert await throttle.reserve([(loose, "k")]) is None
+        assert await throttle.reserve([(loose, "k")]) == 60
+        # and giving back more than was taken never goes below zero
+        for _ in range(5):
+            await throttle.release([(tight, "k"), (tight, "other")])
+        assert await throttle.reserve([(tight, "k")]) is None
+        assert await throttle.reserve([(tight, "k")]) == 60
+        assert await throttle.reserve([(tight, "other")]) is None
+    finally:
+        await throttle.close()
+        if kind == "redis":
+            drop_keys(prefix)
+
+
+# A burst as the issue tried it: 40 at once for one username, against a limit of 5.
+BURST = 40
+BURST_LIMITS = {"sign_in_failures_per_username": 5, "sign_in_failures_per_address": 1000}
+
+
+def codes(bodies: list[dict[str, Any]]) -> collections.Counter[str]:
+    return collections.Counter(
+        body["errors"][0]["extensions"]["code"] if body.get("errors") else "OK" for body in bodies
+    )
+
+
+async def test_a_burst_of_wrong_sign_ins_checks_at_most_the_limit(
+    settings: Settings, store_settings: dict[str, Any], services: Any
+) -> None:
+    async with throttled_app(settings, **store_settings, **BURST_LIMITS) as app:
+        # given a user
+        assert_no_errors(await sign_up(app.gql, "burst"))
+        with count_password_checks() as checks:
+            # when 40 wrong sign-ins for them arrive at once
+            bodies = await asyncio.gather(
+                *(sign_in(app.gql, "burst", "wrong-pass-1") for _ in range(BURST))
+            )
+            # then only 5 passwords were checked, and the other 35 were refused unchecked
+            assert checks.count == 5
+            assert codes(bodies) == {"UNAUTHENTICATED": 5, "RATE_LIMITED": BURST - 5}
+            # and the right password, after the burst, is refused too, without a check
+            retry_after(await sign_in(app.gql, "burst"), LIMITS["sign_in_window_seconds"])
+            assert checks.count == 5
+        assert_counted_in_the_store(store_settings)
+        # (with Redis selected, every call reached it: none fell back to a count of its own)
+        assert app.services.throttle.faults == 0
+
+
+CHECKED_MUTATIONS: dict[str, tuple[str, Callable[[], dict[str, Any]]]] = {
+    "changePassword": (
+        CHANGE_PASSWORD,
+        lambda: {"input": {"currentPassword": "wrong-pass-1", "newPassword": "new-horse-22"}},
+    ),
+    "deleteAccount": (DELETE_ACCOUNT, lambda: {"password": "wrong-pass-1"}),
+}
+
+
+@pytest.mark.parametrize("mutation", sorted(CHECKED_MUTATIONS))
+async def test_a_burst_of_wrong_current_passwords_checks_at_most_the_limit(
+    settings: Settings, store_settings: dict[str, Any], services: Any, mutation: str
+) -> None:
+    document, variables = CHECKED_MUTATIONS[mutation]
+    async with throttled_app(settings, **store_settings, **BURST_LIMITS) as app:
+        # given a signed-in user
+        account = await sign_up_and_in(app.gql, "checker", PASSWORD)
+        with count_password_checks() as checks:
+            # when 40 calls with a wrong current password arrive at once
+            bodies = await asyncio.gather(
+                *(app.gql(document, variables(), token=account.token) for _ in range(BURST))
+            )
+            # then they count as failed sign-ins: 5 checked, 35 refused unchecked
+            assert checks.count == 5
+            assert codes(bodies) == {"BAD_USER_INPUT": 5, "RATE_LIMITED": BURST - 5}
+            # and signing in with the right password is refused as well
+            retry_after(await sign_in(app.gql, "checker"), LIMITS["sign_in_window_seconds"])
+            assert checks.count == 5
+        assert app.services.throttle.faults == 0
+
+
+async def test_a_burst_of_sign_ups_counts_every_attempt(
+    settings: Settings, store_settings: dict[str, Any], services: Any
+) -> None:
+    async with throttled_app(settings, **store_settings) as app:
+        # when 40 sign-ups (invalid ones, so no hashing) come at once from one address
+        bodies = await asyncio.gather(*(sign_up(app.gql, "bad name!") for _ in range(BURST)))
+        # then exactly the 3 allowed are looked at; the rest are refused
+        assert codes(bodies) == {"BAD_USER_INPUT": 3, "RATE_LIMITED": BURST - 3}
+        assert_counted_in_the_store(store_settings)
+        assert app.services.throttle.faults == 0
+
+
+async def test_a_right_password_gives_its_attempt_back(
+    settings: Settings, store_settings: dict[str, Any], services: Any
+) -> None:
+    async with throttled_app(settings, **store_settings) as app:
+        # given a user, and 4 failures from one address (its limit is 5)
+        account = await sign_up_and_in(app.gql, "giver", PASSWORD)
+        for number in range(4):
+            assert_error_code(await sign_in(app.gql, f"ghost{number}"), "UNAUTHENTICATED")
+        # when the user signs in and changes the password with the right one, several times
+        for _ in range(3):
+            account = await sign_in_again(app.gql, account)
+        new_password = {"currentPassword": PASSWORD, "newPassword": PASSWORD}
+        body = await app.gql(CHANGE_PASSWORD, {"input": new_password}, token=account.token)
+        assert_no_errors(body)
+        # then none of that counted: one more failure is allowed, and only then the limit holds
+        assert_error_code(await sign_in(app.gql, "ghost9"), "UNAUTHENTICATED")
+        retry_after(await sign_in(app.gql, "giver"), LIMITS["sign_in_window_seconds"])
+
+
+async def sign_in_again(gql: GraphQLClient, account: Account) -> Account:
+    data = assert_no_errors(await sign_in(gql, account.username, account.password))["signIn"]
+    return dataclasses.replace(account, token=data["accessToken"])
+
+
+async def test_a_sign_in_the_database_could_not_serve_does_not_count(
+    settings: Settings, tmp_path: Path, services: Any
+) -> None:
+    # given a database that cannot be reached (an SQLite file in a directory that is gone)
+    gone = f"sqlite+aiosqlite:///{tmp_path / 'gone' / 'app.db'}"
+    async with throttled_app(settings, database_url=gone) as app:
+        # when more sign-ins than the username limit fail for that reason
+        for _ in range(LIMITS["sign_in_failures_per_username"] + 2):
+            assert_error_code(await sign_in(app.gql, "dora"), "SERVICE_UNAVAILABLE")
+        # then none of them used up an attempt: no password was checked
+        limits = app.services.limits
+        checks = [(limits.sign_in_username, "dora"), (limits.sign_in_address, "127.0.0.1")]
+        assert await app.services.throttle.reserve(checks) is None

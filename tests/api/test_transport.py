@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
+from urllib.parse import quote
 
 import httpx
 import orjson
@@ -11,8 +13,9 @@ from sqlalchemy import func, select
 
 from models import User
 from services import Services
+from settings import Settings
 from tests.documents import SIGN_UP
-from tests.hardening import graphql_error
+from tests.hardening import app_with, graphql_error
 from tests.utils import assert_no_errors
 
 MIB = 1024 * 1024
@@ -148,3 +151,91 @@ async def test_get_with_malformed_variables_is_400(http: httpx.AsyncClient) -> N
     response = await http.get("/graphql", params={"query": TYPENAME, "variables": "{nope"})
     assert response.status_code == 400
     assert graphql_error(response)["extensions"]["code"] == "BAD_REQUEST"
+
+
+DEEP = "[" * 2000 + "]" * 2000
+HOSTILE_JSON = {
+    "variables-2000-deep": ("variables", '{"a": ' + DEEP + "}", "not valid JSON"),
+    "extensions-2000-deep": ("extensions", '{"a": ' + DEEP + "}", "not valid JSON"),
+    "variables-5000-digits": ("variables", '{"n": ' + "7" * 5000 + "}", "not valid JSON"),
+    "variables-100-deep": ("variables", '{"a": ' + "[" * 100 + "]" * 100 + "}", "deeper than 64"),
+    "variables-nan": ("variables", '{"n": NaN}', "not valid JSON"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(HOSTILE_JSON))
+async def test_hostile_json_in_get_parameters_is_400(
+    http: httpx.AsyncClient, services: Services, case: str
+) -> None:
+    parameter, value, says = HOSTILE_JSON[case]
+    # when a GET carries it in `variables` or `extensions` (brackets as they are: encoded,
+    # 2,000 levels make a target over 8 KiB, refused before with 414)
+    encoded = quote(value, safe="[]")
+    response = await http.get(f"/graphql?query={quote(TYPENAME)}&{parameter}={encoded}")
+    # then it is refused as a bad request, GraphQL-shaped, saying why
+    assert response.status_code == 400, response.text[:300]
+    error = graphql_error(response)
+    assert error["extensions"]["code"] == "BAD_REQUEST"
+    assert says in error["message"]
+
+
+@pytest.mark.parametrize("case", sorted(HOSTILE_JSON))
+async def test_hostile_json_in_a_post_body_is_400(http: httpx.AsyncClient, case: str) -> None:
+    parameter, value, says = HOSTILE_JSON[case]
+    # when a POST body carries the same value
+    body = '{"query": "' + TYPENAME + '", "' + parameter + '": ' + value + "}"
+    response = await http.post("/graphql", content=body.encode(), headers=JSON)
+    # then it is refused the same way
+    assert response.status_code == 400, response.text[:300]
+    error = graphql_error(response)
+    assert error["extensions"]["code"] == "BAD_REQUEST"
+    assert says in error["message"]
+
+
+async def test_a_trickled_body_is_cut_off_at_the_read_deadline(settings: Settings) -> None:
+    # given a body read deadline of half a second
+    async with app_with(settings, body_read_timeout_seconds=0.5) as app:
+        body = padded_body(60)
+        sent = 0
+
+        async def trickle() -> AsyncIterator[bytes]:
+            nonlocal sent
+            for byte in body:
+                sent += 1
+                yield bytes([byte])
+                await asyncio.sleep(0.1)
+
+        # when a client sends its body a byte at a time, 0.1 s apart (6 s in all)
+        response = await app.http.post("/graphql", content=trickle(), headers=JSON)
+    # then it is cut off before the end with 408, GraphQL-shaped, and the connection closed
+    assert response.status_code == 408, response.text
+    assert graphql_error(response)["extensions"]["code"] == "REQUEST_TIMEOUT"
+    assert response.headers["connection"] == "close"
+    assert sent < len(body)
+
+
+async def test_deep_json_percent_encoded_in_a_get_is_414(http: httpx.AsyncClient) -> None:
+    # given variables 2,000 deep with every bracket percent-encoded (12 KB of target)
+    _, value, _ = HOSTILE_JSON["variables-2000-deep"]
+    response = await http.get("/graphql", params={"query": TYPENAME, "variables": value})
+    # then the target is too long before its JSON is read
+    assert response.status_code == 414
+    assert graphql_error(response)["extensions"]["code"] == "URI_TOO_LONG"
+
+
+async def test_a_target_over_8_kib_is_414_whatever_the_server(http: httpx.AsyncClient) -> None:
+    # given a server that let a 9 KiB request target through (the app's own check)
+    response = await http.get("/graphql", params={"query": TYPENAME, "pad": "x" * 9 * 1024})
+    # then the app refuses it, GraphQL-shaped, and closes the connection
+    assert response.status_code == 414
+    assert graphql_error(response)["extensions"]["code"] == "URI_TOO_LONG"
+    assert response.headers["connection"] == "close"
+
+
+async def test_a_head_over_64_kib_is_431_whatever_the_server(http: httpx.AsyncClient) -> None:
+    # given a server that let 70 KiB of headers through
+    headers = {f"x-pad-{n}": "a" * 1000 for n in range(70)}
+    response = await http.get("/graphql", params={"query": TYPENAME}, headers=headers)
+    # then the app refuses them
+    assert response.status_code == 431
+    assert graphql_error(response)["extensions"]["code"] == "REQUEST_HEADER_FIELDS_TOO_LARGE"
