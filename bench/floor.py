@@ -379,18 +379,21 @@ async def create_ref_book(
     claims = floor.claims(token)
     if claims is None:
         return _unauthenticated()
-    # As the product: the owner's row locked with the token check, the quota counted, then
-    # the insert, in one write transaction (on SQLite: queued, and BEGIN IMMEDIATE).
+    # As the product: the token check and the quota's count in one statement, then the
+    # insert, in one write transaction (on SQLite: queued, and BEGIN IMMEDIATE).
     async with floor.write() as conn:
-        locked = await floor.rows(
-            conn, 'SELECT token_version FROM "user" WHERE id = ? FOR UPDATE', claims.user_id
+        found = await floor.rows(
+            conn,
+            "SELECT (SELECT count(*) FROM ref_book WHERE user_id = ?), "
+            'EXISTS (SELECT id FROM "user" WHERE id = ? AND token_version = ?)',
+            claims.user_id,
+            claims.user_id,
+            claims.version,
         )
-        if not locked or locked[0][0] != claims.version:
+        stored, current = found[0]
+        if not current:
             return _unauthenticated()
-        count = await floor.rows(
-            conn, "SELECT count(*) FROM ref_book WHERE user_id = ?", claims.user_id
-        )
-        if count[0][0] >= floor.settings.max_ref_books_per_user:
+        if stored >= floor.settings.max_ref_books_per_user:
             return {"errors": [{"message": "quota", "extensions": {"code": "BAD_USER_INPUT"}}]}
         now = datetime.now(UTC)
         result = await conn.exec_driver_sql(

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.log import InstanceLogger
 
-from db.errors import is_disconnect
+from db.errors import is_disconnect, is_not_serving
 from db.functions import SQLITE_LOWER
 from settings import Settings
 
@@ -129,14 +129,15 @@ def _galera_sync_wait(level: int) -> Callable[[Any, Any], None]:
 
 
 class _DisconnectOnReturn(logging.Filter):
-    """A pooled connection whose server died fails its rollback when it goes back to the pool,
+    """A pooled connection whose server died, or stopped serving (a Galera node that lost
+    quorum refuses even the rollback, 1047), fails its rollback when it goes back to the pool,
     and the pool logs that at ERROR with a traceback. When a cluster node goes away that is
     expected (the pool drops the connection; the request already answered
     SERVICE_UNAVAILABLE): keep it to one WARNING line so tracebacks in the log mean bugs."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         error = record.exc_info[1] if record.exc_info else None
-        if error is not None and is_disconnect(error):
+        if error is not None and (is_disconnect(error) or is_not_serving(error)):
             record.levelno, record.levelname = logging.WARNING, "WARNING"
             record.msg = f"{record.getMessage()}: {error!r}"
             record.args = None

@@ -80,6 +80,15 @@ def is_disconnect(error: BaseException) -> bool:
     return mysql_code(error) in MYSQL_DISCONNECT
 
 
+# A Galera node without quorum (non-Primary) or still joining refuses every statement.
+MYSQL_NOT_SERVING = frozenset({1047})
+
+
+def is_not_serving(error: BaseException) -> bool:
+    """The server is up but refuses statements for now (the pool drops the connection)."""
+    return mysql_code(error) in MYSQL_NOT_SERVING
+
+
 def is_retryable(error: BaseException) -> bool:
     """The transaction lost to another one and may run again from the start."""
     if not isinstance(error, DBAPIError):

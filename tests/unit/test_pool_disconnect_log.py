@@ -25,14 +25,24 @@ def _log_from_pool(error: Exception) -> None:
         engine.sync_engine.pool.logger.error(RESET_FAILED, exc_info=True)
 
 
-def test_a_lost_connection_on_return_is_one_warning_line(caplog: pytest.LogCaptureFixture) -> None:
-    # when the pool cannot roll back a connection the server dropped
+@pytest.mark.parametrize(
+    ("code", "message"),
+    [
+        (2013, "Lost connection to MySQL server"),
+        # a Galera node that lost quorum refuses even the rollback
+        (1047, "WSREP has not yet prepared node for application use"),
+    ],
+)
+def test_a_lost_connection_on_return_is_one_warning_line(
+    caplog: pytest.LogCaptureFixture, code: int, message: str
+) -> None:
+    # when the pool cannot roll back a connection the server dropped, or will not serve
     with caplog.at_level(logging.WARNING, logger="sqlalchemy.pool"):
-        _log_from_pool(pymysql.err.OperationalError(2013, "Lost connection to MySQL server"))
+        _log_from_pool(pymysql.err.OperationalError(code, message))
     # then one warning names the error, with no traceback
     [record] = [r for r in caplog.records if RESET_FAILED in r.getMessage()]
     assert record.levelno == logging.WARNING
-    assert "2013" in record.getMessage()
+    assert str(code) in record.getMessage()
     assert record.exc_info is None
 
 
