@@ -73,7 +73,7 @@ async def sign_up(ctx: Context, username: str, email: str, password: str) -> Use
     errors = validate_new_account(username, email, password)
     errors.raise_if_any()
 
-    async with ctx.sessions() as session:
+    async with ctx.reads() as session:
         taken = (
             await session.execute(
                 select(col(User.username_key), col(User.email_key)).where(
@@ -148,7 +148,7 @@ async def _reserve_password_check(ctx: Context, username: str) -> list[tuple[Lim
 async def sign_in(ctx: Context, username: str, password: str) -> AuthResult:
     checks = await _reserve_password_check(ctx, username)
     try:
-        async with ctx.sessions() as session:
+        async with ctx.reads() as session:
             user = await session.scalar(
                 select(User).where(col(User.username_key) == user_key(username))
             )

@@ -8,8 +8,9 @@ Every object the answer can hold counts 1: the connection, each edge and node, P
 linked book. A connection multiplies what is under it by its `first`/`last` (20 when neither
 is given, clamped to 0..100: values outside are refused by the resolver anyway); `first: $n`
 is read from the request's variables, or the variable's default. A list multiplies by its
-most entries (LIST_MAXIMA). Scalars count 0, except long texts, which count one per
-TEXT_UNIT characters they can hold (TEXT_WEIGHTS), and `generatedDialogue`, which holds a
+most entries, declared on the field (`most(n)`). Scalars count 0, except long texts, which
+count one per TEXT_UNIT characters they can hold (`weighs(n)` on the field), and
+`generatedDialogue`, which holds a
 message per linked book and per linked material with its content, so it costs what selecting
 `refBooks { author title } refDatas { title content }` does. Introspection counts 0: its
 answer is bounded by the schema (schema.shape refuses nesting it). Fields selected twice
@@ -47,13 +48,6 @@ from graphql import (
     value_from_ast_untyped,
 )
 
-from resolvers.entities import (
-    PUBLIC_SCRIPT,
-    REF_DATA_CONTENT,
-    SCRIPTS,
-    SYSTEM_INFO_BOOKS,
-    SYSTEM_INFO_DATAS,
-)
 from resolvers.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from schema.fragment_order import fragments_in_order
 
@@ -66,23 +60,29 @@ def text_weight(max_characters: int) -> int:
     return -(-max_characters // TEXT_UNIT)
 
 
-# The most entries each list field can hold, from the parts that store them.
-LIST_MAXIMA: Mapping[tuple[str, str], int] = {
-    ("SystemInfo", "refBooks"): SYSTEM_INFO_BOOKS.max_links,
-    ("SystemInfo", "refDatas"): SYSTEM_INFO_DATAS.max_links,
-    ("PublicScript", "scripts"): SCRIPTS.max_items,
-}
-_CONTENT = text_weight(REF_DATA_CONTENT.rule.max_len)
-_DESCRIPTION: Any = PUBLIC_SCRIPT.rules["description"]
-TEXT_WEIGHTS: Mapping[tuple[str, str], int] = {
-    ("RefData", "content"): _CONTENT,
-    ("Script", "text"): text_weight(SCRIPTS.max_len),
-    ("PublicScript", "description"): text_weight(_DESCRIPTION.max_len),
-    # refBooks { author title }: every linked book; refDatas { title content }: every
-    # linked material, each 1 + its content.
-    ("SystemInfo", "generatedDialogue"): SYSTEM_INFO_BOOKS.max_links
-    + SYSTEM_INFO_DATAS.max_links * (1 + _CONTENT),
-}
+# What a field declares for the cost, in its strawberry metadata (schema/types.py): the most
+# entries a list field holds, and what a scalar (a long text) weighs.
+_MOST = "cost_most_entries"
+_WEIGHT = "cost_weight"
+
+
+def most(entries: int) -> dict[str, int]:
+    """Metadata for a list field: it holds at most `entries` (what its resolver enforces)."""
+    return {_MOST: entries}
+
+
+def weighs(units: int) -> dict[str, int]:
+    """Metadata for a scalar field that counts as `units` objects (long texts, dialogues)."""
+    return {_WEIGHT: units}
+
+
+def _declared(parent: GraphQLNamedType, name: str, key: str) -> int | None:
+    fields = getattr(parent, "fields", None) or {}
+    field = fields.get(name)
+    definition = (field.extensions or {}).get("strawberry-definition") if field else None
+    value = (getattr(definition, "metadata", None) or {}).get(key)
+    return int(value) if value is not None else None
+
 
 Variables = Mapping[str, Any]
 
@@ -167,7 +167,7 @@ def list_maximum(parent: GraphQLNamedType, name: str) -> int | None:
     if name == "edges" and is_connection_type(parent):
         # The connection field multiplies by the page size already.
         return 1
-    return LIST_MAXIMA.get((parent.name, name))
+    return _declared(parent, name, _MOST)
 
 
 class _Compiler:
@@ -203,7 +203,7 @@ class _Compiler:
                     continue
                 type_ = get_named_type(field.type)
                 if is_leaf_type(type_):
-                    base += TEXT_WEIGHTS.get((parent.name, name), 0)
+                    base += _declared(parent, name, _WEIGHT) or 0
                     continue
                 if selection.selection_set is None:
                     continue
@@ -279,13 +279,9 @@ def uncovered_lists(schema: GraphQLSchema) -> list[str]:
             if not is_list_type(get_nullable_type(field.type)):
                 continue
             if is_leaf_type(get_named_type(field.type)):
-                covered = (type_.name, name) in TEXT_WEIGHTS
+                covered = _declared(type_, name, _WEIGHT) is not None
             else:
                 covered = list_maximum(type_, name) is not None
             if not covered:
                 missing.append(f"{type_.name}.{name}")
-    for parent, name in (*LIST_MAXIMA, *TEXT_WEIGHTS):
-        owner = schema.get_type(parent)
-        if not isinstance(owner, GraphQLObjectType) or name not in owner.fields:
-            missing.append(f"{parent}.{name} (in the cost tables, not in the schema)")
     return missing

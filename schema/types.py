@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import strawberry
 from strawberry.types import Info
@@ -25,12 +25,20 @@ from resolvers.entities import (
     REF_DATA_CONTENT,
     SCRIPTS,
     SYSTEM_INFO,
+    SYSTEM_INFO_BOOKS,
+    SYSTEM_INFO_DATAS,
     USER,
     entity_of,
 )
 from resolvers.entity import Entity
+from resolvers.validation import Text
+from schema.cost import most, text_weight, weighs
 
 T = TypeVar("T", bound=type)
+# Long texts weigh one object per 1,000 characters they can hold (schema/cost.py).
+_CONTENT = text_weight(REF_DATA_CONTENT.rule.max_len)
+_PUBLIC_DESCRIPTION = text_weight(cast(Text, PUBLIC_SCRIPT.rules["description"]).max_len)
+_DIALOGUE = SYSTEM_INFO_BOOKS.max_links + SYSTEM_INFO_DATAS.max_links * (1 + _CONTENT)
 Ctx = Info[Context, None]
 
 strawberry.enum(Language, name="Language")
@@ -112,7 +120,7 @@ class RefDataType(Node):
     created_at: datetime
     updated_at: datetime
 
-    @strawberry.field
+    @strawberry.field(metadata=weighs(_CONTENT))
     async def content(self, root: strawberry.Parent[RefData], info: Ctx) -> str:
         text: str = await owned.load_part(info.context, REF_DATA_CONTENT, root)
         return text
@@ -136,7 +144,9 @@ class SystemInfoType(Node):
     updated_at: datetime
 
     @strawberry.field(
-        description="Linked books, in the order they were given.", graphql_type=list[RefBookType]
+        description="Linked books, in the order they were given.",
+        graphql_type=list[RefBookType],
+        metadata=most(SYSTEM_INFO_BOOKS.max_links),
     )
     async def ref_books(self, root: strawberry.Parent[SystemInfo], info: Ctx) -> list[RefBook]:
         return await system_infos.ref_books(info.context, root)
@@ -144,6 +154,7 @@ class SystemInfoType(Node):
     @strawberry.field(
         description="Linked materials, in the order they were given.",
         graphql_type=list[RefDataType],
+        metadata=most(SYSTEM_INFO_DATAS.max_links),
     )
     async def ref_datas(self, root: strawberry.Parent[SystemInfo], info: Ctx) -> list[RefData]:
         return await system_infos.ref_datas(info.context, root)
@@ -152,7 +163,10 @@ class SystemInfoType(Node):
         description=(
             "The script to paste into ChatGPT before asking questions, one message per "
             "entry, in the order to send them."
-        )
+        ),
+        # A message per linked book, and per linked material with its content: what
+        # refBooks { author title } refDatas { title content } would cost.
+        metadata=weighs(_DIALOGUE),
     )
     async def generated_dialogue(self, root: strawberry.Parent[SystemInfo], info: Ctx) -> list[str]:
         return await system_infos.generated_dialogue(info.context, root)
@@ -161,14 +175,14 @@ class SystemInfoType(Node):
 @strawberry.type(name="Script")
 class ScriptType:
     number: int
-    text: str
+    text: str = strawberry.field(metadata=weighs(text_weight(SCRIPTS.max_len)))
 
 
 @node_type(PUBLIC_SCRIPT, description="A script shared with every user; only admins write them.")
 class PublicScriptType(Node):
     id: strawberry.ID
     name: str
-    description: str
+    description: str = strawberry.field(metadata=weighs(_PUBLIC_DESCRIPTION))
     created_at: datetime
     updated_at: datetime
 
@@ -181,7 +195,11 @@ class PublicScriptType(Node):
     def description_summary(self, root: strawberry.Parent[PublicScript]) -> str:
         return summarize(root.description)
 
-    @strawberry.field(description="Ordered by number, 1 first.", graphql_type=list[ScriptType])
+    @strawberry.field(
+        description="Ordered by number, 1 first.",
+        graphql_type=list[ScriptType],
+        metadata=most(SCRIPTS.max_items),
+    )
     async def scripts(self, root: strawberry.Parent[PublicScript], info: Ctx) -> list[Any]:
         scripts: list[Any] = await owned.load_part(info.context, SCRIPTS, root)
         return scripts

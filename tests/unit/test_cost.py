@@ -7,13 +7,15 @@ hardening"), with the maxima the resolvers enforce.
 from __future__ import annotations
 
 import pytest
+import strawberry
 from graphql import GraphQLSchema, parse
 
 from resolvers.entities import MAX_LINKS, MAX_SCRIPTS
 from resolvers.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from schema.build import build_schema
-from schema.cost import compile_cost, uncovered_lists
+from schema.cost import compile_cost, most, uncovered_lists, weighs
 from schema.limits import QueryLimits
+from schema.types import ScriptType
 from tests.limits_documents import DIALOGUE_ATTACK, INTROSPECTION, ORDINARY_SCREEN
 
 LINKED_TITLES = "query($id: ID!) { systemInfo(id: $id) { id refBooks { title } } }"
@@ -116,3 +118,22 @@ def test_the_operation_is_named_when_there_are_several(schema: GraphQLSchema) ->
 def test_every_list_of_the_schema_has_a_maximum(schema: GraphQLSchema) -> None:
     # a list added to the schema without one would be costed as a page of 100: name it
     assert uncovered_lists(schema) == []
+
+
+@strawberry.type
+class Shelf:
+    """A type whose `tags` list was declared without `most(...)`."""
+
+    books: list[str] = strawberry.field(metadata=weighs(1))
+    tags: list[ScriptType] = strawberry.field(default_factory=list)
+    marks: list[ScriptType] = strawberry.field(default_factory=list, metadata=most(3))
+
+
+@strawberry.type
+class ShelfRoot:
+    shelf: Shelf
+
+
+def test_a_list_field_without_its_most_entries_is_named() -> None:
+    # when the cost model looks for the lists it cannot bound / then it names only that one
+    assert uncovered_lists(strawberry.Schema(query=ShelfRoot)._schema) == ["Shelf.tags"]
