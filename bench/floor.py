@@ -360,8 +360,10 @@ async def sign_in(floor: Floor, variables: dict[str, Any], token: str | None) ->
     )
     async with floor.write() as conn:
         await conn.exec_driver_sql(
-            floor.sql("INSERT INTO refresh_token (jti, user_id, expires_at) VALUES (?, ?, ?)"),
-            (refresh.claims.jti, pk, floor.bind(refresh.claims.expires_at)),
+            floor.sql(
+                "INSERT INTO refresh_token (jti, user_id, family, expires_at) VALUES (?, ?, ?, ?)"
+            ),
+            (refresh.claims.jti, pk, refresh.claims.jti, floor.bind(refresh.claims.expires_at)),
         )
     payload = {
         "accessToken": access.token,

@@ -13,7 +13,8 @@ from sqlmodel import SQLModel
 
 from auth import tokens
 from auth.passwords import hash_password
-from models import PublicScript, RefBook, RefData, RefDataContent, Script, User
+from models import PublicScript, RefBook, RefData, RefDataContent, RefreshToken, Script, User
+from models.types import utcnow
 from resolvers.ids import pk_of, to_global_id
 from services import Services
 from tests.type_names import PUBLIC_SCRIPT, REF_BOOK, REF_DATA, USER
@@ -186,3 +187,29 @@ async def seed_public_scripts(
             ],
         )
     return [to_global_id(PUBLIC_SCRIPT, pk) for pk in ids]
+
+
+async def stored_refresh(
+    services: Services,
+    user_id: int,
+    *,
+    family: str | None = None,
+    issued_ago: timedelta = timedelta(),
+    used_ago: timedelta | None = None,
+) -> tokens.IssuedToken:
+    """A refresh token as the service would have issued it `issued_ago`, with its row."""
+    now = utcnow()
+    issued = tokens.issue(
+        services.signing_key, user_id, 0, "refresh", services.refresh_ttl, now=now - issued_ago
+    )
+    async with services.sessions.begin() as session:
+        session.add(
+            RefreshToken(
+                jti=issued.claims.jti,
+                user_id=user_id,
+                family=family or issued.claims.jti,
+                expires_at=issued.claims.expires_at,
+                used_at=None if used_ago is None else now - used_ago,
+            )
+        )
+    return issued

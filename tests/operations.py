@@ -30,6 +30,8 @@ CHANGE_PASSWORD = f"""
 mutation($input: ChangePasswordInput!) {{ changePassword(input: $input) {{ {PAIR_FIELDS} }} }}
 """
 DELETE_ACCOUNT = "mutation($password: String!) { deleteAccount(password: $password) }"
+SIGN_OUT = "mutation($t: String!) { signOut(refreshToken: $t) }"
+SIGN_OUT_EVERYWHERE = "mutation { signOutEverywhere }"
 ME = f"query {{ me {{ {USER_FIELDS} }} }}"
 
 # ---- reads ---------------------------------------------------------------------------------
