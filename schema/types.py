@@ -17,7 +17,7 @@ from strawberry.types import Info
 from models import Language, PublicScript, RefBook, RefData, SystemInfo, User
 from resolvers import owned, system_infos
 from resolvers.context import Context
-from resolvers.dialogue import summarize
+from resolvers.dialogue import dialogue_characters, dialogue_text, summarize
 from resolvers.entities import (
     PUBLIC_SCRIPT,
     REF_BOOK,
@@ -34,6 +34,16 @@ T = TypeVar("T", bound=type)
 Ctx = Info[Context, None]
 
 strawberry.enum(Language, name="Language")
+
+TEXT_DESCRIPTION = (
+    "generatedDialogue as one text, the messages joined with a blank line (two newlines), "
+    "for a single paste."
+)
+CHARACTERS_DESCRIPTION = (
+    "The length of generatedDialogueText in characters, counted as Unicode code points "
+    "(JavaScript's `text.length` counts UTF-16 units, 2 for most emoji; `[...text].length` "
+    "counts code points)."
+)
 
 # The GraphQL type bound to each entity, and the root classes of each type: `node_type`.
 NODE_TYPES: dict[Entity[Any], type] = {}
@@ -156,6 +166,37 @@ class SystemInfoType(Node):
     )
     async def generated_dialogue(self, root: strawberry.Parent[SystemInfo], info: Ctx) -> list[str]:
         return await system_infos.generated_dialogue(info.context, root)
+
+    @strawberry.field(description=TEXT_DESCRIPTION)
+    async def generated_dialogue_text(self, root: strawberry.Parent[SystemInfo], info: Ctx) -> str:
+        return await system_infos.generated_dialogue_text(info.context, root)
+
+    @strawberry.field(description=CHARACTERS_DESCRIPTION)
+    async def dialogue_characters(self, root: strawberry.Parent[SystemInfo], info: Ctx) -> int:
+        return await system_infos.generated_dialogue_characters(info.context, root)
+
+
+@strawberry.type(
+    name="DialoguePreview",
+    description=(
+        "A dialogue rendered from settings that are not saved: the same three fields a "
+        "SystemInfo has."
+    ),
+)
+class DialoguePreview:
+    messages: strawberry.Private[list[str]]
+
+    @strawberry.field(description="The messages, in the order to send them.")
+    def generated_dialogue(self) -> list[str]:
+        return self.messages
+
+    @strawberry.field(description=TEXT_DESCRIPTION)
+    def generated_dialogue_text(self) -> str:
+        return dialogue_text(self.messages)
+
+    @strawberry.field(description=CHARACTERS_DESCRIPTION)
+    def dialogue_characters(self) -> int:
+        return dialogue_characters(self.messages)
 
 
 @strawberry.type(name="Script")

@@ -213,3 +213,30 @@ async def stored_refresh(
             )
         )
     return issued
+
+
+BAD_ID_CASES = ["unknown", "malformed", "wrong-type", "duplicate", "other-user", "fifty-one"]
+# input field -> (seeder of the caller's objects, the type's name in global ids)
+LINK_FIELDS = {"refBookIds": (seed_books, REF_BOOK), "refDataIds": (seed_datas, REF_DATA)}
+
+
+async def bad_link_ids(
+    case: str, field: str, services: Services, owner: Account, own: list[str]
+) -> list[str]:
+    """An id list for `field` that starts with a valid id and breaks the rule named by `case`."""
+    seed, type_name = LINK_FIELDS[field]
+    if case == "unknown":
+        return [own[0], to_global_id(type_name, 10**12)]
+    if case == "malformed":
+        return [own[0], "not-an-id"]
+    if case == "wrong-type":
+        # The caller's own object of the other kind: a real id, but not of this type.
+        other = "refDataIds" if field == "refBookIds" else "refBookIds"
+        return [own[0], (await LINK_FIELDS[other][0](services, user_pk(owner), stamps(1)))[0]]
+    if case == "duplicate":
+        return [own[0], own[1], own[0]]
+    if case == "other-user":
+        bob = await quick_account(services, "bob")
+        return [own[0], (await seed(services, user_pk(bob), stamps(1), "bob"))[0]]
+    assert case == "fifty-one"
+    return own[:1] + await seed(services, user_pk(owner), stamps(50), "extra")
