@@ -4,6 +4,7 @@ uvicorn main:app            serve (settings and engine are made at startup, not 
 python main.py migrate      apply database migrations
 python main.py create-admin --username U --email E [--password-stdin]
 python main.py export-schema
+python main.py purge-tokens   delete refresh tokens that can no longer matter (a periodic job)
 """
 
 from __future__ import annotations
@@ -180,6 +181,14 @@ def _cmd_create_admin(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_purge_tokens(_args: argparse.Namespace) -> int:
+    from resolvers.sessions import purge_refresh_tokens
+
+    purged = asyncio.run(_with_services(purge_refresh_tokens))
+    print(f"purged {purged.total} refresh tokens: {purged.expired} expired, {purged.used} used")
+    return 0
+
+
 async def _with_services(work: Callable[[Services], Awaitable[T]]) -> T:
     services = build_services(load_settings())
     try:
@@ -197,6 +206,9 @@ def cli(argv: list[str] | None = None) -> int:
     commands.add_parser("export-schema", help="print the GraphQL SDL").set_defaults(
         run=_cmd_export_schema
     )
+    commands.add_parser(
+        "purge-tokens", help="delete expired refresh tokens and used ones past the reuse window"
+    ).set_defaults(run=_cmd_purge_tokens)
     admin = commands.add_parser("create-admin", help="create an admin, or promote a user")
     admin.add_argument("--username", required=True)
     admin.add_argument("--email", required=True)

@@ -29,6 +29,10 @@ class Settings(BaseSettings):
 
     access_token_ttl_seconds: int = Field(default=15 * 60, gt=0)
     refresh_token_ttl_seconds: int = Field(default=14 * 24 * 3600, gt=0)
+    # How long a used refresh token is kept so that its replay is detected as theft; None:
+    # until it expires (a token can be replayed until then). Shorter keeps the table smaller
+    # and lets a replay after the window pass as a plain refusal (README "Sessions").
+    refresh_token_reuse_window_seconds: int | None = Field(default=None, gt=0)
 
     # None: on in development, off in production.
     introspection: bool | None = None
@@ -138,6 +142,11 @@ class Settings(BaseSettings):
         if not self.trusted_documents:
             return "off"
         return "require" if self.is_production else "allow"
+
+    @property
+    def reuse_window_seconds(self) -> int:
+        window = self.refresh_token_reuse_window_seconds
+        return self.refresh_token_ttl_seconds if window is None else window
 
     @property
     def log_json(self) -> bool:

@@ -56,9 +56,16 @@ def issue(
     return IssuedToken(token, Claims(user_id, type_, jti, version, expires_at))
 
 
-def decode(key: str, token: str, expected: TokenType) -> Claims:
+def decode(key: str, token: str, expected: TokenType, *, allow_expired: bool = False) -> Claims:
+    """The claims of a token this key signed; `allow_expired` accepts one past its `exp`
+    (only for ending a session, never for opening one)."""
     try:
-        payload = jwt.decode(token, key, algorithms=[ALGORITHM], options={"require": _REQUIRED})
+        payload = jwt.decode(
+            token,
+            key,
+            algorithms=[ALGORITHM],
+            options={"require": _REQUIRED, "verify_exp": not allow_expired},
+        )
         if payload["type"] != expected:
             raise InvalidToken("wrong token type")
         return Claims(

@@ -25,8 +25,9 @@ from starlette.routing import Route
 from auth import tokens
 from auth.passwords import verify_password
 from db.engine import SQLITE_IMMEDIATE, create_engine
+from db.functions import SQLITE_LOWER
 from db.transaction import writer_queue
-from resolvers.cursors import decode_cursor
+from resolvers.cursors import decode_cursor, search_tag
 from resolvers.cursors import encode_cursor as _encode
 from resolvers.dialogue import Book, Material, render_dialogue, summarize
 from resolvers.entities import PUBLIC_SCRIPT, REF_BOOK, REF_DATA, SYSTEM_INFO, USER
@@ -63,6 +64,17 @@ class Floor:
             async with conn.begin():
                 yield conn
 
+    def contains(self, columns: Sequence[str], text: str) -> tuple[str, list[str]]:
+        """Any of `columns` contains `text` ignoring case, `%`, `_` and `/` literal: the
+        product's `contains_folded` (db/functions.py), spelled per database."""
+        escaped = text.lower().replace("/", "//").replace("%", "/%").replace("_", "/_")
+        if self.mysql:
+            each = "((LOWER({}) COLLATE utf8mb4_bin) LIKE concat('%%', ?, '%%') ESCAPE '/')"
+        else:
+            each = f"({SQLITE_LOWER}({{}}) LIKE '%' || ? || '%' ESCAPE '/')"
+        clause = " OR ".join(each.format(column) for column in columns)
+        return f"({clause})", [escaped] * len(columns)
+
     def bind(self, moment: datetime) -> Any:
         naive = moment.astimezone(UTC).replace(tzinfo=None)
         return naive if self.mysql else naive.strftime("%Y-%m-%d %H:%M:%S.%f")
@@ -92,7 +104,7 @@ class Floor:
         self, conn: AsyncConnection, claims: tokens.Claims, columns: str, rest: str, *params: Any
     ) -> Sequence[Any] | None:
         """Rows (a page, or one object) whose statement also tells whether the token is
-        current, as the product's does (the flag is the last column); None when it is not."""
+        current, as the product's does (the flag follows `columns`); None when it is not."""
         found = await self.rows(
             conn,
             f'SELECT {columns}, EXISTS (SELECT id FROM "user" WHERE id = ? '
@@ -103,7 +115,8 @@ class Floor:
         )
         if not found:
             return None if await self.user(conn, claims) is None else found
-        return found if found[0][-1] else None
+        # The flag follows the named columns (a probe may come after it).
+        return found if found[0][len(columns.split(","))] else None
 
 
 def _dt(value: Any) -> datetime:
@@ -115,30 +128,54 @@ def _unauthenticated() -> dict[str, Any]:
     return {"data": None, "errors": [{"message": "Sign in required."}]}
 
 
+# The refBooks orders the benchmark reads in: the order field -> its column.
+_BOOK_ORDERS = {"CREATED": "created_at", "TITLE": "title"}
+_BOOK_COLUMNS = ("id", "author", "title", "created_at", "updated_at")
+
+
+def _range(column: str, descending: bool, inclusive: bool = False) -> str:
+    """Rows after a cursor's (value, id) in the order, as the product writes the range."""
+    if descending:
+        return f"{column} <= ? AND ({column} < ? OR id {'<=' if inclusive else '<'} ?)"
+    return f"{column} >= ? AND ({column} > ? OR id {'>=' if inclusive else '>'} ?)"
+
+
 async def ref_books(floor: Floor, variables: dict[str, Any], token: str | None) -> dict[str, Any]:
     first = int(variables["first"])
     after = decode_cursor(variables["after"]) if variables.get("after") else None
+    order = variables.get("orderBy") or {"field": "CREATED", "direction": "DESC"}
+    field, descending = order["field"], order["direction"] == "DESC"
+    column = _BOOK_ORDERS[field]
+    search = variables.get("search") or None
     claims = floor.claims(token)
     if claims is None:
         return _unauthenticated()
     async with floor.engine.connect() as conn:
-        where, params = "user_id = ?", [claims.user_id]
-        # With a cursor, the page's statement also says whether a newer row exists.
-        probe, probe_params = "", []
+        where, params = "user_id = ?", list[Any]([claims.user_id])
+        if search:
+            match, match_params = floor.contains(("title", "author"), search)
+            where += f" AND {match}"
+            params += match_params
+        matching, matching_params = where, list(params)
+        # With a cursor, the page's statement also says whether a row before it exists.
+        probe, probe_params = "", list[Any]()
         if after is not None:
-            at = floor.bind(after.value)  # type: ignore[arg-type]
-            where += " AND created_at <= ? AND (created_at < ? OR id < ?)"
+            value = after.value
+            at = floor.bind(value) if isinstance(value, datetime) else value
+            where += f" AND {_range(column, descending)}"
             params += [at, at, after.id]
             probe = (
-                ", EXISTS (SELECT id FROM ref_book WHERE user_id = ? AND created_at >= ? "
-                "AND (created_at > ? OR id >= ?)) AS beyond"
+                f", EXISTS (SELECT id FROM ref_book WHERE {matching} AND "
+                f"{_range(column, not descending, inclusive=True)}) AS beyond"
             )
-            probe_params = [claims.user_id, at, at, after.id]
+            probe_params = [*matching_params, at, at, after.id]
+        direction = "DESC" if descending else "ASC"
         found = await floor.page(
             conn,
             claims,
-            "id, author, title, created_at, updated_at",
-            f"{probe} FROM ref_book WHERE {where} ORDER BY created_at DESC, id DESC LIMIT ?",
+            ", ".join(_BOOK_COLUMNS),
+            f"{probe} FROM ref_book WHERE {where} "
+            f"ORDER BY {column} {direction}, id {direction} LIMIT ?",
             *probe_params,
             *params,
             first + 1,
@@ -147,19 +184,24 @@ async def ref_books(floor: Floor, variables: dict[str, Any], token: str | None) 
         return _unauthenticated()
     previous = bool(found[0][6]) if after is not None and found else False
     page = found[:first]
-    edges = [
-        {
-            "cursor": encode_cursor(_dt(created), pk),
-            "node": {
-                "id": REF_BOOK.global_id(pk),
-                "author": author,
-                "title": title,
-                "createdAt": _dt(created).isoformat(),
-                "updatedAt": _dt(updated).isoformat(),
-            },
+    tag = search_tag(search)
+    sort_at = _BOOK_COLUMNS.index(column)
+
+    def cursor(row: Sequence[Any]) -> str:
+        value = _dt(row[sort_at]) if column == "created_at" else row[sort_at]
+        return _encode(field, descending, tag, value, row[0])
+
+    def node(row: Sequence[Any]) -> dict[str, Any]:
+        pk, author, title, created, updated = row[:5]
+        return {
+            "id": REF_BOOK.global_id(pk),
+            "author": author,
+            "title": title,
+            "createdAt": _dt(created).isoformat(),
+            "updatedAt": _dt(updated).isoformat(),
         }
-        for pk, author, title, created, updated, *_ in page
-    ]
+
+    edges = [{"cursor": cursor(row), "node": node(row)} for row in page]
     return {
         "data": {
             "refBooks": {
@@ -360,8 +402,10 @@ async def sign_in(floor: Floor, variables: dict[str, Any], token: str | None) ->
     )
     async with floor.write() as conn:
         await conn.exec_driver_sql(
-            floor.sql("INSERT INTO refresh_token (jti, user_id, expires_at) VALUES (?, ?, ?)"),
-            (refresh.claims.jti, pk, floor.bind(refresh.claims.expires_at)),
+            floor.sql(
+                "INSERT INTO refresh_token (jti, user_id, family, expires_at) VALUES (?, ?, ?, ?)"
+            ),
+            (refresh.claims.jti, pk, refresh.claims.jti, floor.bind(refresh.claims.expires_at)),
         )
     payload = {
         "accessToken": access.token,
@@ -417,6 +461,10 @@ HANDLERS: dict[str, Handler] = {
     "refBooks6": ref_books,
     "pageRow1": ref_books,
     "pageRow100k": ref_books,
+    "titleRow1": ref_books,
+    "titleRow100k": ref_books,
+    "searchCommon": ref_books,
+    "searchRare": ref_books,
     "systemInfos6": system_infos,
     "dialogue": dialogue,
     "publicScripts20": public_scripts,

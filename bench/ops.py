@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
-from bench.floor import encode_cursor
+from bench.floor import encode_cursor as encode_default_cursor
 from bench.seed import Seeded
+from resolvers.cursors import encode_cursor
 from resolvers.entities import SYSTEM_INFO
 from schema.manifests import sha256_id
 
@@ -18,6 +19,17 @@ query RefBooks($first: Int!, $after: String) {
   }
 }
 """
+REF_BOOKS_ORDERED = """
+query RefBooksOrdered($first: Int!, $after: String, $search: String, $orderBy: RefBookOrder) {
+  refBooks(first: $first, after: $after, search: $search, orderBy: $orderBy) {
+    edges { cursor node { id author title createdAt updatedAt } }
+    pageInfo { hasNextPage hasPreviousPage endCursor }
+  }
+}
+"""
+BY_TITLE = {"field": "TITLE", "direction": "ASC"}
+# ~9% of the deep user's books (88 of 977 authors): a page of 20 is found within ~230 rows.
+COMMON_SEARCH = "author 9"
 SYSTEM_INFOS = """
 query SystemInfos($first: Int!) {
   systemInfos(first: $first) {
@@ -118,8 +130,16 @@ def operations(seeded: Seeded) -> list[Operation]:
     keys = seeded.deep_book_keys
     # `after` the cursor of row 1 (the newest book) and of row 99,980, whose page holds
     # rows 99,981 to 100,000: both pages are full and both need the hasPreviousPage check.
-    row1 = encode_cursor(*keys[0])
-    deep = encode_cursor(*keys[len(keys) - 21])
+    row1 = encode_default_cursor(*keys[0])
+    deep = encode_default_cursor(*keys[len(keys) - 21])
+    # The same two positions in title order (A to Z).
+    titles = seeded.deep_title_keys
+    title_row1 = encode_cursor("TITLE", False, "", *titles[0])
+    title_deep = encode_cursor("TITLE", False, "", *titles[len(titles) - 21])
+    # The newest book's title: no other title contains it, so the page has one row and
+    # every row of the user is looked at to show there is no second.
+    rare_pk = keys[0][1]
+    rare = f"deep book {rare_pk}"
     info_id = SYSTEM_INFO.global_id(seeded.system_info_ids[0])
     sign_in = {"username": seeded.main_username, "password": seeded.password}
     by_text = [
@@ -170,6 +190,42 @@ def operations(seeded: Seeded) -> list[Operation]:
             "deep",
             True,
             '"hasNextPage":false',
+        ),
+        Operation(
+            "titleRow1",
+            "refBooks(first: 20, orderBy: TITLE ASC, after: row 1)",
+            REF_BOOKS_ORDERED,
+            {"first": 20, "after": title_row1, "orderBy": BY_TITLE},
+            "deep",
+            True,
+            '"hasPreviousPage":true',
+        ),
+        Operation(
+            "titleRow100k",
+            "refBooks(first: 20, orderBy: TITLE ASC, after: row 99,980) (rows to 100,000)",
+            REF_BOOKS_ORDERED,
+            {"first": 20, "after": title_deep, "orderBy": BY_TITLE},
+            "deep",
+            True,
+            '"hasNextPage":false',
+        ),
+        Operation(
+            "searchCommon",
+            f'refBooks(first: 20, search: "{COMMON_SEARCH}") (~9% of {len(keys):,} match)',
+            REF_BOOKS_ORDERED,
+            {"first": 20, "search": COMMON_SEARCH},
+            "deep",
+            True,
+            '"author":"Author 9',
+        ),
+        Operation(
+            "searchRare",
+            f'refBooks(first: 20, search: "{rare}") (1 of {len(keys):,} matches)',
+            REF_BOOKS_ORDERED,
+            {"first": 20, "search": rare},
+            "deep",
+            True,
+            f'"title":"Deep book {rare_pk}"',
         ),
         Operation(
             "signIn",

@@ -60,8 +60,20 @@ class Seeded:
     system_info_ids: list[int] = field(default_factory=list)
     # (created_at, id) of the deep user's books, newest first, for cursors.
     deep_book_keys: list[tuple[datetime, int]] = field(default_factory=list)
+    # (title, id) of the same books in title order (A to Z; ASCII titles sort alike in
+    # Python, SQLite and MariaDB's utf8mb4_unicode_ci), for cursors of that order.
+    deep_title_keys: list[tuple[str, int]] = field(default_factory=list)
     rows: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
+
+
+def deep_title(pk: int) -> str:
+    return f"Deep book {pk}"
+
+
+def deep_author(pk: int) -> str:
+    # 977 authors: a search for "author 9" matches 88 of them, about 9% of the books.
+    return f"Author {pk % 977}"
 
 
 def _text(seed: int, length: int) -> str:
@@ -215,11 +227,12 @@ def seed(database_url: str, deep_books: int = DEEP_BOOKS) -> Seeded:
         "ref_book",
         ("id", "user_id", "author", "title", "created_at", "updated_at"),
         (
-            (pk, out.deep_user_id, f"Author {pk % 977}", f"Deep book {pk}", w.when(t), w.when(t))
+            (pk, out.deep_user_id, deep_author(pk), deep_title(pk), w.when(t), w.when(t))
             for pk, t in zip(deep_ids, deep_times, strict=True)
         ),
     )
     out.deep_book_keys = list(zip(reversed(deep_times), reversed(deep_ids), strict=True))
+    out.deep_title_keys = sorted((deep_title(pk), pk) for pk in deep_ids)
 
     public_ids = ids.take("public_script", PUBLIC_SCRIPTS)
     w.insert(

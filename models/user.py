@@ -43,5 +43,9 @@ class RefreshToken(SQLModel, table=True):
 
     jti: str = Field(primary_key=True, max_length=64)
     user_id: int = Field(foreign_key="user.id", ondelete="CASCADE", sa_type=BigIntId, index=True)
+    # The chain (session) the token belongs to: the jti of the chain's first token, copied
+    # by every rotation; signing out deletes the chain by it.
+    family: str = Field(max_length=64, index=True)
     expires_at: datetime = Field(sa_type=UTCDateTime, nullable=False, index=True)
-    used_at: datetime | None = Field(default=None, sa_type=UTCDateTime, nullable=True)
+    # Indexed for the purge of used tokens (a range, not a scan of the table).
+    used_at: datetime | None = Field(default=None, sa_type=UTCDateTime, nullable=True, index=True)

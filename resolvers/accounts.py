@@ -110,7 +110,11 @@ async def sign_up(ctx: Context, username: str, email: str, password: str) -> Use
         raise bad_input({field: message}) from error
 
 
-async def _issue_pair(session: AsyncSession, ctx: Context, user: User) -> AuthResult:
+async def _issue_pair(
+    session: AsyncSession, ctx: Context, user: User, family: str | None = None
+) -> AuthResult:
+    """A new access and refresh token; the refresh token continues chain `family`, or starts
+    a chain of its own (sign-in, password change)."""
     services = ctx.services
     assert user.id is not None
     access = tokens.issue(
@@ -120,7 +124,12 @@ async def _issue_pair(session: AsyncSession, ctx: Context, user: User) -> AuthRe
         services.signing_key, user.id, user.token_version, "refresh", services.refresh_ttl
     )
     session.add(
-        RefreshToken(jti=refresh.claims.jti, user_id=user.id, expires_at=refresh.claims.expires_at)
+        RefreshToken(
+            jti=refresh.claims.jti,
+            user_id=user.id,
+            family=family or refresh.claims.jti,
+            expires_at=refresh.claims.expires_at,
+        )
     )
     return AuthResult(
         access_token=access.token,
@@ -189,7 +198,11 @@ async def refresh(ctx: Context, refresh_token: str) -> AuthResult:
             .values(used_at=now)
         )
         if cast(CursorResult[Any], marked).rowcount == 1:
-            return await _issue_pair(session, ctx, user)
+            # The new token continues the chain, so a sign-out with any of them ends it all.
+            family = await session.scalar(
+                select(col(RefreshToken.family)).where(col(RefreshToken.jti) == claims.jti)
+            )
+            return await _issue_pair(session, ctx, user, family)
         reused = await session.scalar(
             select(col(RefreshToken.jti)).where(
                 col(RefreshToken.jti) == claims.jti,
@@ -263,15 +276,3 @@ async def delete_account(ctx: Context, password: str) -> str:
     ctx.end_session()
     assert user.id is not None
     return USER.global_id(user.id)
-
-
-async def purge_expired_refresh_tokens(ctx: Context) -> int:
-    """Off the hot path (a CLI or scheduled job): sign-in never purges."""
-
-    async def purge(session: AsyncSession) -> int:
-        result = await session.execute(
-            delete(RefreshToken).where(col(RefreshToken.expires_at) < utcnow())
-        )
-        return int(cast(CursorResult[Any], result).rowcount)
-
-    return await write(ctx, purge)

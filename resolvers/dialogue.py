@@ -88,6 +88,22 @@ def render_dialogue(
     return messages
 
 
+# A blank line between messages: one paste reads as the messages did, one after another.
+MESSAGE_SEPARATOR = "\n\n"
+
+
+def dialogue_text(messages: Sequence[str]) -> str:
+    """The messages as one text, joined with a blank line, for a single paste."""
+    return MESSAGE_SEPARATOR.join(messages)
+
+
+def dialogue_characters(messages: Sequence[str]) -> int:
+    """The length of `dialogue_text(messages)` in Unicode code points, without building it."""
+    if not messages:
+        return 0
+    return sum(len(message) for message in messages) + len(MESSAGE_SEPARATOR) * (len(messages) - 1)
+
+
 def summarize(description: str, limit: int = 100) -> str:
     """The description cut to `limit` code points, with '...' when it was longer."""
     return description if len(description) <= limit else description[:limit] + "..."

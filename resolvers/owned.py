@@ -91,9 +91,11 @@ async def load_part(ctx: Context, part: Part, owner: Any) -> Any:
 # ---- writes --------------------------------------------------------------------------------
 
 
-def _parse_parts(
+def parse_parts(
     entity: Entity[Any], given: Mapping[str, Any], errors: FieldErrors, creating: bool
 ) -> dict[Part, Any]:
+    """Each part's parsed input (what its `write` takes); on a create, absent or null means
+    the part's default."""
     parsed: dict[Part, Any] = {}
     for part in entity.parts:
         if part.field not in given and not creating:
@@ -147,7 +149,7 @@ async def create(ctx: Context, entity: Entity[M], given: Mapping[str, Any]) -> M
     quota = int(getattr(ctx.settings, entity.quota_setting)) if entity.quota_setting else None
     errors = FieldErrors()
     columns = values_for_create(entity.rules, given, errors)
-    parsed = _parse_parts(entity, given, errors, creating=True)
+    parsed = parse_parts(entity, given, errors, creating=True)
     errors.raise_if_any()
 
     async def insert(session: AsyncSession) -> tuple[M, int, dict[Part, Any]]:
@@ -174,7 +176,7 @@ async def update(ctx: Context, entity: Entity[M], global_id: str, changes: Mappi
     caller = await ctx.require_caller()
     errors = FieldErrors()
     columns = values_for_update(entity.rules, changes, errors)
-    parsed = _parse_parts(entity, changes, errors, creating=False)
+    parsed = parse_parts(entity, changes, errors, creating=False)
     errors.raise_if_any()
     pk = entity.pk_of(global_id)
     if pk is None:

@@ -136,22 +136,32 @@ class Link:
             pks.append(pk)
         return pks
 
+    async def owned(self, session: AsyncSession, user_id: int, pks: list[int]) -> list[Any] | None:
+        """The targets `pks` name, as rows in that order; None unless every one is the user's.
+
+        Only reads: a write checks its links with it inside its transaction, a preview
+        through the request's read session.
+        """
+        if not pks:
+            return []
+        target = self.target
+        found = await session.execute(
+            select(*target.columns).where(
+                target.column("id").in_(pks), target.column("user_id") == user_id
+            )
+        )
+        owned = {row.id: row for row in target.rows(found.all())}
+        if any(pk not in owned for pk in pks):
+            return None
+        return [owned[pk] for pk in pks]
+
     async def write(
         self, session: AsyncSession, owner_pk: int, user_id: int, parsed: list[int], replace: bool
     ) -> list[Any]:
-        linked: list[Any] = []
-        if parsed:
-            target = self.target
-            found = await session.execute(
-                select(*target.columns).where(
-                    target.column("id").in_(parsed), target.column("user_id") == user_id
-                )
-            )
-            owned = {row.id: row for row in target.rows(found.all())}
-            if any(pk not in owned for pk in parsed):
-                # Raising rolls the whole transaction back: nothing of this write remains.
-                raise bad_input({self.field: UNKNOWN_IDS})
-            linked = [owned[pk] for pk in parsed]
+        linked = await self.owned(session, user_id, parsed)
+        if linked is None:
+            # Raising rolls the whole transaction back: nothing of this write remains.
+            raise bad_input({self.field: UNKNOWN_IDS})
         if replace:
             await session.execute(delete(self.table).where(self.owner_key == owner_pk))
         if parsed:

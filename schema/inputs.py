@@ -67,6 +67,23 @@ class UpdateSystemInfoInput:
     ref_data_ids: list[strawberry.ID] | None = strawberry.UNSET
 
 
+@strawberry.input(
+    description=(
+        "What a dialogue depends on, as createSystemInfo takes it (no description): checked "
+        "by the same rules, and refBookIds/refDataIds must be the caller's own ids, in the "
+        "order the messages list them. Nothing is saved."
+    )
+)
+class DialoguePreviewInput:
+    language: Language
+    major: str
+    understanding_level: int
+    only_use_reference_data: bool | None = False
+    data_sequence: bool | None = False
+    ref_book_ids: list[strawberry.ID] | None = strawberry.field(default_factory=list)
+    ref_data_ids: list[strawberry.ID] | None = strawberry.field(default_factory=list)
+
+
 @strawberry.input
 class CreateRefBookInput:
     author: str

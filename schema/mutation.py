@@ -6,7 +6,7 @@ from __future__ import annotations
 import strawberry
 
 from models import User
-from resolvers import accounts
+from resolvers import accounts, sessions
 from resolvers.entities import PUBLIC_SCRIPT, REF_BOOK, REF_DATA, SYSTEM_INFO
 from schema import fields
 from schema.inputs import (
@@ -58,6 +58,28 @@ class Mutation:
     )
     async def refresh_token(self, info: Ctx, refresh_token: str) -> AuthPayload:
         return _payload(await accounts.refresh(info.context, refresh_token))
+
+    @strawberry.mutation(
+        description=(
+            "Ends the session this refresh token belongs to: it and every token rotated from "
+            "the same sign-in stop refreshing (UNAUTHENTICATED). No access token needed; an "
+            "expired refresh token or a second sign-out is true as well. UNAUTHENTICATED only "
+            "for a token the service did not sign."
+        ),
+        extensions=[PUBLIC],
+    )
+    async def sign_out(self, info: Ctx, refresh_token: str) -> bool:
+        return await sessions.sign_out(info.context, refresh_token)
+
+    @strawberry.mutation(
+        description=(
+            "Ends every session of the caller, this one included, as changePassword does: "
+            "every access and refresh token issued so far stops working."
+        ),
+        extensions=[SIGNED_IN],
+    )
+    async def sign_out_everywhere(self, info: Ctx) -> bool:
+        return await sessions.sign_out_everywhere(info.context)
 
     @strawberry.mutation(
         description="Revokes every token issued before it, then returns a new pair.",

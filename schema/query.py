@@ -7,12 +7,16 @@ from typing import Any
 import strawberry
 
 from models import User
-from resolvers import nodes
+from resolvers import nodes, system_infos
 from resolvers.entities import PUBLIC_SCRIPT, REF_BOOK, REF_DATA, SYSTEM_INFO
 from schema import fields
+from schema.cost import weighs
+from schema.inputs import DialoguePreviewInput, provided
 from schema.permissions import PUBLIC, SIGNED_IN
 from schema.types import (
+    DIALOGUE_WEIGHT,
     Ctx,
+    DialoguePreview,
     Node,
     PublicScriptType,
     RefBookType,
@@ -58,3 +62,29 @@ class Query:
         PUBLIC_SCRIPT, PublicScriptType, PUBLIC, "Public: no sign-in needed. Newest first."
     )
     public_script = fields.by_id(PUBLIC_SCRIPT, PublicScriptType, PUBLIC)
+
+    @strawberry.field(
+        description=(
+            "The generatedDialogue these settings would have, for a form that shows the script "
+            "while the user edits it. Validated like createSystemInfo (BAD_USER_INPUT naming "
+            "each bad field; ids that are not the caller's are BAD_USER_INPUT on their field); "
+            "nothing is saved."
+        ),
+        extensions=[SIGNED_IN],
+        metadata=weighs(DIALOGUE_WEIGHT),
+    )
+    async def dialogue_preview(self, info: Ctx, input: DialoguePreviewInput) -> list[str]:
+        return await system_infos.preview_dialogue(info.context, provided(input))
+
+    @strawberry.field(
+        description=(
+            "dialoguePreview with its text and length (the same fields a SystemInfo has), in "
+            "one field: checked and rendered once."
+        ),
+        extensions=[SIGNED_IN],
+    )
+    async def dialogue_preview_text(
+        self, info: Ctx, input: DialoguePreviewInput
+    ) -> DialoguePreview:
+        messages = await system_infos.preview_dialogue(info.context, provided(input))
+        return DialoguePreview(messages=messages)

@@ -17,7 +17,7 @@ from strawberry.types import Info
 from models import Language, PublicScript, RefBook, RefData, SystemInfo, User
 from resolvers import owned, system_infos
 from resolvers.context import Context
-from resolvers.dialogue import summarize
+from resolvers.dialogue import dialogue_characters, dialogue_text, summarize
 from resolvers.entities import (
     PUBLIC_SCRIPT,
     REF_BOOK,
@@ -38,10 +38,22 @@ T = TypeVar("T", bound=type)
 # Long texts weigh one object per 1,000 characters they can hold (schema/cost.py).
 _CONTENT = text_weight(REF_DATA_CONTENT.rule.max_len)
 _PUBLIC_DESCRIPTION = text_weight(cast(Text, PUBLIC_SCRIPT.rules["description"]).max_len)
-_DIALOGUE = SYSTEM_INFO_BOOKS.max_links + SYSTEM_INFO_DATAS.max_links * (1 + _CONTENT)
+DIALOGUE_WEIGHT = _DIALOGUE = SYSTEM_INFO_BOOKS.max_links + SYSTEM_INFO_DATAS.max_links * (
+    1 + _CONTENT
+)
 Ctx = Info[Context, None]
 
 strawberry.enum(Language, name="Language")
+
+TEXT_DESCRIPTION = (
+    "generatedDialogue as one text, the messages joined with a blank line (two newlines), "
+    "for a single paste."
+)
+CHARACTERS_DESCRIPTION = (
+    "The length of generatedDialogueText in characters, counted as Unicode code points "
+    "(JavaScript's `text.length` counts UTF-16 units, 2 for most emoji; `[...text].length` "
+    "counts code points)."
+)
 
 # The GraphQL type bound to each entity, and the root classes of each type: `node_type`.
 NODE_TYPES: dict[Entity[Any], type] = {}
@@ -170,6 +182,41 @@ class SystemInfoType(Node):
     )
     async def generated_dialogue(self, root: strawberry.Parent[SystemInfo], info: Ctx) -> list[str]:
         return await system_infos.generated_dialogue(info.context, root)
+
+    # The text holds what the messages hold; the length takes the same loads to count.
+    @strawberry.field(description=TEXT_DESCRIPTION, metadata=weighs(_DIALOGUE))
+    async def generated_dialogue_text(self, root: strawberry.Parent[SystemInfo], info: Ctx) -> str:
+        return await system_infos.generated_dialogue_text(info.context, root)
+
+    @strawberry.field(description=CHARACTERS_DESCRIPTION, metadata=weighs(_DIALOGUE))
+    async def dialogue_characters(self, root: strawberry.Parent[SystemInfo], info: Ctx) -> int:
+        return await system_infos.generated_dialogue_characters(info.context, root)
+
+
+@strawberry.type(
+    name="DialoguePreview",
+    description=(
+        "A dialogue rendered from settings that are not saved: the same three fields a "
+        "SystemInfo has."
+    ),
+)
+class DialoguePreview:
+    messages: strawberry.Private[list[str]]
+
+    # Rendered once, by the root field; each text repeats what the messages hold.
+    @strawberry.field(
+        description="The messages, in the order to send them.", metadata=weighs(_DIALOGUE)
+    )
+    def generated_dialogue(self) -> list[str]:
+        return self.messages
+
+    @strawberry.field(description=TEXT_DESCRIPTION, metadata=weighs(_DIALOGUE))
+    def generated_dialogue_text(self) -> str:
+        return dialogue_text(self.messages)
+
+    @strawberry.field(description=CHARACTERS_DESCRIPTION)
+    def dialogue_characters(self) -> int:
+        return dialogue_characters(self.messages)
 
 
 @strawberry.type(name="Script")

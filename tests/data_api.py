@@ -14,7 +14,8 @@ from sqlmodel import SQLModel
 
 from auth import tokens
 from auth.passwords import hash_password
-from models import PublicScript, RefBook, RefData, RefDataContent, Script, User
+from models import PublicScript, RefBook, RefData, RefDataContent, RefreshToken, Script, User
+from models.types import utcnow
 from resolvers.ids import pk_of, to_global_id
 from services import Services
 from tests.documents import CREATE_REF_BOOK, CREATE_REF_DATA, CREATE_SYSTEM_INFO
@@ -218,3 +219,56 @@ async def seed_owned(gql: GraphQLClient, account: Account, tag: str = "") -> Own
         )
     )["createSystemInfo"]
     return Owned(ref_book=book["id"], ref_data=material["id"], system_info=info["id"])
+
+
+async def stored_refresh(
+    services: Services,
+    user_id: int,
+    *,
+    family: str | None = None,
+    issued_ago: timedelta = timedelta(),
+    used_ago: timedelta | None = None,
+) -> tokens.IssuedToken:
+    """A refresh token as the service would have issued it `issued_ago`, with its row."""
+    now = utcnow()
+    issued = tokens.issue(
+        services.signing_key, user_id, 0, "refresh", services.refresh_ttl, now=now - issued_ago
+    )
+    async with services.sessions.begin() as session:
+        session.add(
+            RefreshToken(
+                jti=issued.claims.jti,
+                user_id=user_id,
+                family=family or issued.claims.jti,
+                expires_at=issued.claims.expires_at,
+                used_at=None if used_ago is None else now - used_ago,
+            )
+        )
+    return issued
+
+
+BAD_ID_CASES = ["unknown", "malformed", "wrong-type", "duplicate", "other-user", "fifty-one"]
+# input field -> (seeder of the caller's objects, the type's name in global ids)
+LINK_FIELDS = {"refBookIds": (seed_books, REF_BOOK), "refDataIds": (seed_datas, REF_DATA)}
+
+
+async def bad_link_ids(
+    case: str, field: str, services: Services, owner: Account, own: list[str]
+) -> list[str]:
+    """An id list for `field` that starts with a valid id and breaks the rule named by `case`."""
+    seed, type_name = LINK_FIELDS[field]
+    if case == "unknown":
+        return [own[0], to_global_id(type_name, 10**12)]
+    if case == "malformed":
+        return [own[0], "not-an-id"]
+    if case == "wrong-type":
+        # The caller's own object of the other kind: a real id, but not of this type.
+        other = "refDataIds" if field == "refBookIds" else "refBookIds"
+        return [own[0], (await LINK_FIELDS[other][0](services, user_pk(owner), stamps(1)))[0]]
+    if case == "duplicate":
+        return [own[0], own[1], own[0]]
+    if case == "other-user":
+        bob = await quick_account(services, "bob")
+        return [own[0], (await seed(services, user_pk(bob), stamps(1), "bob"))[0]]
+    assert case == "fifty-one"
+    return own[:1] + await seed(services, user_pk(owner), stamps(50), "extra")

@@ -89,6 +89,8 @@ SIGN_IN = client("SignIn")
 REFRESH_TOKEN = client("RefreshToken")
 CHANGE_PASSWORD = client("ChangePassword")
 DELETE_ACCOUNT = client("DeleteAccount")
+SIGN_OUT = client("SignOut")
+SIGN_OUT_EVERYWHERE = client("SignOutEverywhere")
 ME = client("Me")
 
 # ---- reads ---------------------------------------------------------------------------------

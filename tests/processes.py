@@ -38,15 +38,20 @@ class Finished:
 
 
 async def run_main(
-    args: list[str], database_url: str, stdin: str = "", limit_seconds: float = 60
+    args: list[str],
+    database_url: str,
+    stdin: str = "",
+    limit_seconds: float = 60,
+    env: dict[str, str] | None = None,
 ) -> Finished:
-    """Run `python main.py <args>` with the venv's interpreter (the one running the tests)."""
+    """Run `python main.py <args>` with the venv's interpreter (the one running the tests);
+    `env` adds to the service environment."""
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         str(ROOT / "main.py"),
         *args,
         cwd=ROOT,
-        env=service_env(database_url),
+        env=service_env(database_url, **(env or {})),
         stdin=asyncio.subprocess.PIPE,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,

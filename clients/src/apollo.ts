@@ -19,19 +19,26 @@ export interface ClientOptions extends PersistedOptions {
 }
 
 /**
- * The four connections page with opaque keyset cursors. relayStylePagination() (keyArgs false)
- * keeps one list per field and merges each fetchMore page by cursor: `after` appends,
- * `before` prepends, and edges whose node was evicted are skipped when read.
+ * What makes two lists of one connection different lists: a search and an order select other
+ * rows in another order, and a cursor of one means nothing in the other (the service refuses
+ * it). The paging arguments (first/after/last/before) are left out, so pages merge.
+ */
+export const LIST_KEY_ARGS = ["search", "orderBy"];
+
+/**
+ * The four connections page with opaque keyset cursors. relayStylePagination(LIST_KEY_ARGS)
+ * keeps one list per field, search and order, and merges each fetchMore page by cursor:
+ * `after` appends, `before` prepends, and edges whose node was evicted are skipped when read.
  */
 export function createCache(): InMemoryCache {
   return new InMemoryCache({
     typePolicies: {
       Query: {
         fields: {
-          systemInfos: relayStylePagination(),
-          refBooks: relayStylePagination(),
-          refDatas: relayStylePagination(),
-          publicScripts: relayStylePagination(),
+          systemInfos: relayStylePagination(LIST_KEY_ARGS),
+          refBooks: relayStylePagination(LIST_KEY_ARGS),
+          refDatas: relayStylePagination(LIST_KEY_ARGS),
+          publicScripts: relayStylePagination(LIST_KEY_ARGS),
         },
       },
     },

@@ -13,6 +13,7 @@ import {
   CreateSystemInfoDocument,
   DeleteRefBookDocument,
   DeleteSystemInfoDocument,
+  DialoguePreviewTextDocument,
   GeneratedDialogueDocument,
   type Language,
   MeDocument,
@@ -21,6 +22,8 @@ import {
   RefBooksDocument,
   RefreshTokenDocument,
   SignInDocument,
+  SignOutDocument,
+  SignOutEverywhereDocument,
   SignUpDocument,
   SystemInfoDocument,
   SystemInfosDocument,
@@ -59,12 +62,34 @@ async function expectCode(work: Promise<unknown>, code: ErrorCode): Promise<void
   assert.equal(errorCode(caught), code, String(caught));
 }
 
-/** The raw normalized cache: each RefBook entity once, and the merged list of references. */
+/** The store field names of the refBooks lists in the normalized cache (one per key args). */
+function bookLists(client: ApolloClient): string[] {
+  const snapshot = client.cache.extract() as Record<string, Record<string, unknown>>;
+  return Object.keys(snapshot["ROOT_QUERY"] ?? {}).filter((key) => key.startsWith("refBooks"));
+}
+
+/** The raw normalized cache: each RefBook entity once, and the merged unsearched list. */
 function cachedBooks(client: ApolloClient): { entities: string[]; listed: string[] } {
   const snapshot = client.cache.extract() as Record<string, Record<string, unknown>>;
   const entities = Object.keys(snapshot).filter((key) => key.startsWith("RefBook:"));
-  const field = snapshot["ROOT_QUERY"]?.["refBooks"] as { edges: { node: { __ref: string } }[] };
+  const unsearched = bookLists(client).find((key) => !key.includes("search") && !key.includes("orderBy"));
+  assert.ok(unsearched, `no unsearched list among ${bookLists(client).join(", ")}`);
+  const field = snapshot["ROOT_QUERY"]?.[unsearched] as { edges: { node: { __ref: string } }[] };
   return { entities, listed: field.edges.map((edge) => edge.node.__ref) };
+}
+
+/** Fetches more in the direction given until the list ends; the number of fetchMore calls. */
+async function pageToTheEnd(
+  query: ObservableQuery<RefBooksQuery, RefBooksQueryVariables>,
+  page: RefBooksQuery,
+): Promise<number> {
+  let fetches = 0;
+  while (page.refBooks.pageInfo.hasNextPage) {
+    assert.ok(fetches++ < BOOKS, "paging terminates");
+    const more = await query.fetchMore({ variables: { after: page.refBooks.pageInfo.endCursor } });
+    page = more.data as RefBooksQuery;
+  }
+  return fetches;
 }
 
 function readTitles(client: ApolloClient, variables: RefBooksQueryVariables): string[] {
@@ -248,6 +273,57 @@ describe("Apollo Client against the service", () => {
     }
   });
 
+  it("pages searched, ordered lists; each search and order is a list of its own", async () => {
+    // given two searches in two orders (search ignores case), watched in the same cache
+    const teens: RefBooksQueryVariables = {
+      first: 4,
+      search: "BOOK 1",
+      orderBy: { field: "TITLE", direction: "ASC" },
+    };
+    const twenties: RefBooksQueryVariables = {
+      first: 4,
+      search: "book 2",
+      orderBy: { field: "TITLE", direction: "DESC" },
+    };
+    const unsearched = readTitles(client, { first: PAGE });
+    const queries = [teens, twenties].map((variables) => client.watchQuery({ query: RefBooksDocument, variables }));
+    const watching = queries.map((query) => query.subscribe({}));
+    try {
+      // when each is paged to its end with fetchMore
+      const fetches: number[] = [];
+      for (const query of queries) {
+        const page = await firstComplete(query);
+        fetches.push(await pageToTheEnd(query, page));
+      }
+
+      // then each list holds exactly its matches, in its order, merged from its own pages
+      assert.deepEqual(fetches, [2, 1]);
+      const expectedTeens = Array.from({ length: 10 }, (_, i) => bookTitle(10 + i));
+      const expectedTwenties = Array.from({ length: 6 }, (_, i) => bookTitle(25 - i));
+      assert.deepEqual(readTitles(client, teens), expectedTeens);
+      assert.deepEqual(readTitles(client, twenties), expectedTwenties);
+      const merged = client.readQuery({ query: RefBooksDocument, variables: teens });
+      assert.equal(merged?.refBooks.totalCount, 10);
+      assert.equal(merged?.refBooks.pageInfo.hasNextPage, false);
+
+      // and the unsearched, newest-first list beside them is untouched, three lists in all
+      assert.deepEqual(readTitles(client, { first: PAGE }), unsearched);
+      assert.equal(bookLists(client).length, 3, bookLists(client).join(", "));
+      assert.equal(cachedBooks(client).entities.length, BOOKS);
+    } finally {
+      for (const each of watching) each.unsubscribe();
+    }
+
+    // and a cursor of one list is refused by another (BAD_USER_INPUT), not misread
+    const first = await client.query({ query: RefBooksDocument, variables: teens, fetchPolicy: "network-only" });
+    const cursor = first.data?.refBooks.pageInfo.endCursor;
+    assert.ok(cursor);
+    await expectCode(
+      client.query({ query: RefBooksDocument, variables: { ...twenties, after: cursor }, fetchPolicy: "network-only" }),
+      ErrorCode.BAD_USER_INPUT,
+    );
+  });
+
   it("creates a SystemInfo linking books and a material, and reads its generatedDialogue", async () => {
     // given a material and two books, linked in the order Book 03, Book 01
     const material = await client.mutate({
@@ -299,6 +375,31 @@ describe("Apollo Client against the service", () => {
       "That is all the context about me and my materials.",
       "From now on, answer only in English, whatever language I write in.",
     ]);
+    const stored = dialogue.data?.systemInfo;
+    assert.ok(stored);
+    assert.equal(stored.generatedDialogueText, stored.generatedDialogue.join("\n\n"));
+    assert.equal(stored.dialogueCharacters, [...stored.generatedDialogueText].length);
+
+    // and the preview of the same settings, before any save, is the same script
+    const preview = await client.query({
+      query: DialoguePreviewTextDocument,
+      variables: {
+        input: {
+          language: "EN",
+          major: "Physics",
+          understandingLevel: 2,
+          dataSequence: true,
+          refBookIds: [bookIds.get(bookTitle(3))!, bookIds.get(bookTitle(1))!],
+          refDataIds: [material.data.createRefData.id],
+        },
+      },
+    });
+    assert.deepEqual(preview.data?.dialoguePreviewText, {
+      __typename: "DialoguePreview",
+      generatedDialogue: stored.generatedDialogue,
+      generatedDialogueText: stored.generatedDialogueText,
+      dialogueCharacters: stored.dialogueCharacters,
+    });
   });
 
   it("updates through the normalized cache and evicts what it deletes", async () => {
@@ -395,6 +496,38 @@ describe("Apollo Client against the service", () => {
       }),
       ErrorCode.NOT_FOUND,
     );
+  });
+
+  it("signs out: the refresh token stops working, and sign-out everywhere ends every session", async () => {
+    // given a second session of the same user, with its own pair
+    const second = await client.mutate({
+      mutation: SignInDocument,
+      variables: { input: { username: "reactuser", password: PASSWORD } },
+    });
+    const pair = second.data?.signIn;
+    assert.ok(pair);
+
+    // when the app signs out with that session's refresh token (no access token needed)
+    const signedOut = await client.mutate({
+      mutation: SignOutDocument,
+      variables: { refreshToken: pair.refreshToken },
+    });
+    assert.equal(signedOut.data?.signOut, true);
+
+    // then refreshing with it is UNAUTHENTICATED, and signing out again is still true
+    await expectCode(
+      client.mutate({ mutation: RefreshTokenDocument, variables: { refreshToken: pair.refreshToken } }),
+      ErrorCode.UNAUTHENTICATED,
+    );
+    const again = await client.mutate({ mutation: SignOutDocument, variables: { refreshToken: pair.refreshToken } });
+    assert.equal(again.data?.signOut, true);
+
+    // and the first session still works until it signs out everywhere
+    const me = await client.query({ query: MeDocument, fetchPolicy: "network-only" });
+    assert.equal(me.data?.me.username, "reactuser");
+    const everywhere = await client.mutate({ mutation: SignOutEverywhereDocument });
+    assert.equal(everywhere.data?.signOutEverywhere, true);
+    await expectCode(client.query({ query: MeDocument, fetchPolicy: "network-only" }), ErrorCode.UNAUTHENTICATED);
   });
 
   it("reads UNAUTHENTICATED after sign-out, while public scripts still answer", async () => {

@@ -13,6 +13,7 @@ import subprocess
 import sys
 import uuid
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,7 @@ import pymysql
 import pytest
 from pytest_alembic import tests as checks
 from pytest_alembic.runner import MigrationContext
-from sqlalchemy import Engine, create_engine, inspect, text
+from sqlalchemy import Engine, MetaData, Table, create_engine, insert, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 from sqlmodel import SQLModel
@@ -210,3 +211,40 @@ async def test_mysql_tables_are_utf8mb4_whatever_the_database_default(
             assert connection.scalar(text("SELECT name FROM public_script")) == "이모지 😀"
     finally:
         engine.dispose()
+
+
+def test_refresh_tokens_from_before_0004_each_start_a_chain(
+    alembic_runner: MigrationContext, alembic_engine: Engine
+) -> None:
+    # given a database at 0003 holding a user's two refresh tokens
+    alembic_runner.migrate_up_to("0003", return_current=False)
+    when = datetime(2026, 1, 1)
+    with alembic_engine.begin() as connection:
+        users = Table("user", MetaData(), autoload_with=connection)
+        tokens = Table("refresh_token", MetaData(), autoload_with=connection)
+        connection.execute(
+            insert(users).values(
+                id=1,
+                username="u",
+                username_key="u",
+                email="u@example.com",
+                email_key="u@example.com",
+                password_hash="h",
+                is_admin=False,
+                using_token=0,
+                token_version=0,
+                created_at=when,
+                updated_at=when,
+            )
+        )
+        connection.execute(
+            insert(tokens), [{"jti": jti, "user_id": 1, "expires_at": when} for jti in "ab"]
+        )
+    # when 0004 runs
+    alembic_runner.migrate_up_to("0004", return_current=False)
+    # then each row is a chain of its own, and every later row must name its chain
+    with alembic_engine.connect() as connection:
+        rows = connection.execute(text("SELECT jti, family FROM refresh_token ORDER BY jti"))
+        assert [tuple(row) for row in rows] == [("a", "a"), ("b", "b")]
+    columns = {c["name"]: c for c in inspect(alembic_engine).get_columns("refresh_token")}
+    assert columns["family"]["nullable"] is False

@@ -35,6 +35,7 @@ from tests.documents import (
     PUBLIC_SCRIPT,
     PUBLIC_SCRIPTS,
     SIGN_IN,
+    SIGN_OUT_EVERYWHERE,
     SYSTEM_INFO,
     UPDATE_PUBLIC_SCRIPT,
     UPDATE_SYSTEM_INFO,
@@ -264,6 +265,7 @@ async def test_linking_another_users_objects_is_bad_user_input(
 
 PASSWORDS = {"currentPassword": "correct-horse-1", "newPassword": "battery-staple-2"}
 SCRIPT_INPUT = {"name": "Intro", "description": "Start here", "scripts": ["One"]}
+PREVIEW_INPUT = {"language": "EN", "major": "Law", "understandingLevel": 2}
 
 
 def sample_input(entity: Entity[Any]) -> dict[str, Any]:
@@ -319,6 +321,16 @@ PRIVATE: dict[str, tuple[str, Any]] = {
         lambda o: {"id": to_global_id("PublicScript", 1), "input": {"name": "x"}},
     ),
     "deletePublicScript": (DELETE_PUBLIC_SCRIPT, lambda o: {"id": to_global_id("PublicScript", 1)}),
+    "signOutEverywhere": (SIGN_OUT_EVERYWHERE, lambda o: {}),
+    "dialoguePreview": (
+        "query($input: DialoguePreviewInput!) { dialoguePreview(input: $input) }",
+        lambda o: {"input": {**PREVIEW_INPUT, "refBookIds": [o.ref_book]}},
+    ),
+    "dialoguePreviewText": (
+        "query($input: DialoguePreviewInput!) { dialoguePreviewText(input: $input) "
+        "{ dialogueCharacters } }",
+        lambda o: {"input": {**PREVIEW_INPUT, "refBookIds": [o.ref_book]}},
+    ),
 }
 for _kind, _entity in ENTITY.items():
     PRIVATE.update(owned_fields(_kind, _entity))

@@ -16,13 +16,15 @@ from resolvers.entity import key_of
 from resolvers.ids import to_global_id
 from services import Services
 from tests.data_api import (
+    BAD_ID_CASES,
     KOREAN_EMOJI,
+    LINK_FIELDS,
     assert_utc_micros,
+    bad_link_ids,
     count_rows,
     create_book,
     create_data,
     parse_time,
-    quick_account,
     seed_books,
     seed_datas,
     stamps,
@@ -258,33 +260,6 @@ async def test_fifty_links_are_accepted(
     assert ids(info["refBooks"]) == list(reversed(books))
 
 
-BAD_ID_CASES = ["unknown", "malformed", "wrong-type", "duplicate", "other-user", "fifty-one"]
-# input field -> (seeder of the caller's objects, the type's name in global ids)
-LINK_FIELDS = {"refBookIds": (seed_books, REF_BOOK), "refDataIds": (seed_datas, REF_DATA)}
-
-
-async def _bad_ids(
-    case: str, field: str, gql: GraphQLClient, services: Services, owner: Account, own: list[str]
-) -> list[str]:
-    """An id list for `field` that starts with a valid id and breaks the rule named by `case`."""
-    seed, type_name = LINK_FIELDS[field]
-    if case == "unknown":
-        return [own[0], to_global_id(type_name, 10**12)]
-    if case == "malformed":
-        return [own[0], "not-an-id"]
-    if case == "wrong-type":
-        # The caller's own object of the other kind: a real id, but not of this type.
-        other = "refDataIds" if field == "refBookIds" else "refBookIds"
-        return [own[0], (await LINK_FIELDS[other][0](services, user_pk(owner), stamps(1)))[0]]
-    if case == "duplicate":
-        return [own[0], own[1], own[0]]
-    if case == "other-user":
-        bob = await quick_account(services, "bob")
-        return [own[0], (await seed(services, user_pk(bob), stamps(1), "bob"))[0]]
-    assert case == "fifty-one"
-    return own[:1] + await seed(services, user_pk(owner), stamps(50), "extra")
-
-
 @pytest.mark.parametrize("field", list(LINK_FIELDS))
 @pytest.mark.parametrize("case", BAD_ID_CASES)
 async def test_bad_link_ids_change_nothing(
@@ -295,7 +270,7 @@ async def test_bad_link_ids_change_nothing(
     datas = await seed_datas(services, user_pk(owner), stamps(3))
     info = await create(gql, owner, refBookIds=books[:2], refDataIds=datas[:2])
     own = books if field == "refBookIds" else datas
-    bad = await _bad_ids(case, field, gql, services, owner, own)
+    bad = await bad_link_ids(case, field, services, owner, own)
     before = (await count_rows(services, SystemInfo), await links(services))
     # when a create and an update carry a bad id list (the update also changes major)
     created = await gql(CREATE_SYSTEM_INFO, {"input": {**MINIMAL, field: bad}}, token=owner.token)

@@ -25,6 +25,10 @@ OPERATIONS = {
     "publicScripts20",
     "pageRow1",
     "pageRow100k",
+    "titleRow1",
+    "titleRow100k",
+    "searchCommon",
+    "searchRare",
     "signIn",
     "createRefBook",
     # the same reads by trusted-document hash

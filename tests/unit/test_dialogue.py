@@ -10,7 +10,14 @@ from typing import Any
 
 import pytest
 
-from resolvers.dialogue import Book, Material, render_dialogue, summarize
+from resolvers.dialogue import (
+    Book,
+    Material,
+    dialogue_characters,
+    dialogue_text,
+    render_dialogue,
+    summarize,
+)
 
 BOOKS_INTRO = (
     "These are the textbooks I study with, one per message, written as 'Author - Title'. "
@@ -240,3 +247,57 @@ def test_summary_counts_an_emoji_as_one_code_point() -> None:
     # given 101 emoji: cut after the 100th whole emoji
     assert summarize("😀" * 101) == "😀" * 100 + "..."
     assert summarize("가" * 99 + "😀" + "끝") == "가" * 99 + "😀" + "..."
+
+
+# ---- the text to paste, and its length ------------------------------------------------------
+
+
+def test_the_text_is_the_messages_joined_with_a_blank_line() -> None:
+    # given the frame of a dialogue / when joined / then each message on its own paragraph
+    assert dialogue_text(render()) == f"{TUTOR_CS_1}\n\n{CLOSING}\n\n{ENGLISH}"
+    assert dialogue_text(["one"]) == "one"
+    assert dialogue_text([]) == ""
+
+
+def test_a_message_with_its_own_newlines_keeps_them() -> None:
+    # given a material whose message spans lines
+    messages = render(materials=[Material("T", "line 1\n\nline 2")])
+    # then the joined text holds every message unchanged, in order
+    text = dialogue_text(messages)
+    assert '"""Title: T\nContent: line 1\n\nline 2"""' in text
+    assert text.startswith(TUTOR_CS_1 + "\n\n") and text.endswith("\n\n" + ENGLISH)
+
+
+@pytest.mark.parametrize(
+    ("messages", "expected"),
+    [
+        ([], 0),
+        (["abc"], 3),
+        (["abc", "de"], 7),
+        (["", ""], 2),
+        # Korean syllables are one code point each
+        (["한국어"], 3),
+        # one emoji, one code point (two UTF-16 units, four UTF-8 bytes)
+        (["🎓"], 1),
+        # a family emoji: three people joined by two zero-width joiners, five code points
+        (["👨\u200d👩\u200d👧"], 5),
+        # e + combining acute accent: two code points, one letter on screen
+        (["e\u0301"], 2),
+    ],
+)
+def test_characters_are_code_points_of_the_joined_text(messages: list[str], expected: int) -> None:
+    assert dialogue_characters(messages) == expected
+    assert dialogue_characters(messages) == len(dialogue_text(messages))
+
+
+def test_characters_of_a_whole_dialogue_match_its_text() -> None:
+    # given a dialogue with Korean and emoji in books and materials
+    messages = render(
+        language="KO",
+        books=[Book("김철수", "자료구조 📚")],
+        materials=[Material("강의 🎓", 'say """hi"""')],
+    )
+    # then the count is the text's, in code points, not UTF-16 units or bytes
+    text = dialogue_text(messages)
+    assert dialogue_characters(messages) == len(text)
+    assert len(text.encode("utf-16-le")) // 2 == len(text) + 2  # two emoji, two surrogates more
