@@ -13,6 +13,7 @@ from strawberry.types import ExecutionContext, ExecutionResult
 from schema.deadline import run_with_deadline
 from schema.error_codes import ErrorCodeEnum
 from schema.errors import log_errors
+from schema.execution import FastExecutionContext
 from schema.limits import QueryLimits, limit_extensions
 from schema.mutation import Mutation
 from schema.observe import ObserveOperation
@@ -49,10 +50,13 @@ def build_schema(
     field_suggestions: bool = True,
     extensions: list[Any] | None = None,
     limits: QueryLimits | None = None,
+    execution_context_class: type[Any] = FastExecutionContext,
 ) -> AppSchema:
     limits = limits or QueryLimits()
     schema = AppSchema(
         query=Query,
+        # Basic leaves without graphql-core's per-field machinery (schema/execution.py).
+        execution_context_class=execution_context_class,
         mutation=Mutation,
         types=[UserType, RefBookType, RefDataType, SystemInfoType, PublicScriptType, ErrorCodeEnum],
         config=StrawberryConfig(
