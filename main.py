@@ -25,7 +25,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from auth.throttle import MemoryStore, RedisStore, Throttle
-from db.engine import create_engine, create_session_factory
+from db.engine import create_engine, create_read_engine, create_session_factory
 from resolvers.context import Limits, Services
 from schema.build import build_schema
 from schema.deadline import drain_cancelled
@@ -55,7 +55,7 @@ def build_services(settings: Settings) -> Services:
     return Services(
         settings=settings,
         engine=engine,
-        sessions=create_session_factory(engine),
+        sessions=create_session_factory(engine, create_read_engine(settings, engine)),
         signing_key=settings.signing_key(),
         throttle=Throttle(store),
         limits=Limits.from_settings(settings),

@@ -1,8 +1,8 @@
 """The floor: each benchmarked operation as a plain Starlette route (not part of the product).
 
-Same database, driver and pool settings, same statements (hand-written SQL, only the needed
-columns), same token check, same JSON bytes, encoded with the same orjson; no GraphQL, no
-ORM objects. The distance between an operation and its floor is what the framework costs.
+Same database, driver and pools (reads on the read engine, writes in transactions), same
+statements (hand-written SQL, only the needed columns), same token check, same JSON bytes,
+encoded with the same orjson; no GraphQL, no ORM objects. The distance between an operation and its floor is what the framework costs.
 
     gunicorn -k uvicorn.workers.UvicornWorker bench.floor:app     (env as for main:app)
 """
@@ -23,7 +23,7 @@ from starlette.routing import Route
 
 from auth import tokens
 from auth.passwords import verify_password
-from db.engine import create_engine
+from db.engine import create_engine, create_read_engine
 from resolvers.dialogue import Book, Material, render_dialogue, summarize
 from resolvers.ids import PUBLIC_SCRIPT, REF_BOOK, REF_DATA, SYSTEM_INFO, USER, pk_of, to_global_id
 from resolvers.pagination import decode_cursor, encode_cursor
@@ -36,6 +36,8 @@ class Floor:
     def __init__(self, settings: Settings, engine: AsyncEngine) -> None:
         self.settings = settings
         self.engine = engine
+        # Reads go where the product's go (db/engine.py: on MySQL an autocommit pool).
+        self.reads = create_read_engine(settings, engine)
         self.key = settings.signing_key()
         self.mysql = engine.dialect.name in ("mysql", "mariadb")
 
@@ -101,7 +103,7 @@ async def ref_books(floor: Floor, variables: dict[str, Any], token: str | None) 
     claims = floor.claims(token)
     if claims is None:
         return _unauthenticated()
-    async with floor.engine.connect() as conn:
+    async with floor.reads.connect() as conn:
         where, params = "user_id = ?", [claims.user_id]
         # With a cursor, the page's statement also says whether a newer row exists.
         probe, probe_params = "", []
@@ -178,7 +180,7 @@ async def system_infos(
     claims = floor.claims(token)
     if claims is None:
         return _unauthenticated()
-    async with floor.engine.connect() as conn:
+    async with floor.reads.connect() as conn:
         found = await floor.page(
             conn,
             claims,
@@ -230,7 +232,7 @@ async def dialogue(floor: Floor, variables: dict[str, Any], token: str | None) -
     claims = floor.claims(token)
     if claims is None:
         return _unauthenticated()
-    async with floor.engine.connect() as conn:
+    async with floor.reads.connect() as conn:
         # The token check rides along in the object's statement, as the product's does.
         found = await floor.page(
             conn,
@@ -275,7 +277,7 @@ async def public_scripts(
     floor: Floor, variables: dict[str, Any], token: str | None
 ) -> dict[str, Any]:
     first = int(variables["first"])
-    async with floor.engine.connect() as conn:
+    async with floor.reads.connect() as conn:
         found = await floor.rows(
             conn,
             "SELECT id, name, description, created_at FROM public_script "
