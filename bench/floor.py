@@ -2,7 +2,8 @@
 
 Same database, driver and pools (reads on the read engine, writes in transactions), same
 statements (hand-written SQL, only the needed columns), same token check, same JSON bytes,
-encoded with the same orjson; no GraphQL, no ORM objects. The distance between an operation and its floor is what the framework costs.
+encoded with the same orjson; no GraphQL, no ORM objects. The distance between an operation
+and its floor is what the framework costs.
 
     gunicorn -k uvicorn.workers.UvicornWorker bench.floor:app     (env as for main:app)
 """

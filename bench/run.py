@@ -34,6 +34,8 @@ from db.migrate import upgrade_sync
 from settings import load_settings
 
 SECRET = "bench-secret-key-0123456789abcdefghijklmnopqrstuvwxyz"
+# wrk (C, Debian's package, installed when missing) or the Python loader of bench/load.py.
+LOADERS = {"wrk": "bench.wrk", "python": "bench.load"}
 MYSQL = "mysql+aiomysql://root@127.0.0.1:3306"
 
 
@@ -87,7 +89,7 @@ def _drive(server: Server, path: str, op: Operation, token: str | None, args: An
     }
     with WorkerWatch(server.worker_pids()) as watch:
         done = subprocess.run(
-            [sys.executable, "-m", "bench.load"],
+            [sys.executable, "-m", LOADERS[args.loader]],
             input=json.dumps(spec).encode(),
             capture_output=True,
             cwd=ROOT,
@@ -100,6 +102,10 @@ def _drive(server: Server, path: str, op: Operation, token: str | None, args: An
     busy = sum(watch.cpu.values()) or 1.0
     result["worker_cpu_share"] = [round(v / busy, 2) for v in watch.cpu.values()]
     result["server_cpu_seconds"] = round(sum(watch.cpu.values()), 2)
+    # The loader shares the cores: how much of the CPU it took while driving this load.
+    loader = result.get("loader_cpu_seconds", 0.0)
+    result["loader"] = args.loader
+    result["loader_cpu_share"] = round(loader / (loader + busy), 2) if loader + busy else 0.0
     return result
 
 
@@ -165,6 +171,7 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--warmup", type=float, default=1.0)
     parser.add_argument("--duration", type=float, default=4.0)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--loader", choices=sorted(LOADERS), default="wrk")
     parser.add_argument("--ops", nargs="*", default=[], help="only these operations")
     parser.add_argument("--deep-books", type=int, default=100_000)
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results")
@@ -178,6 +185,8 @@ def main(argv: list[str] | None = None) -> int:
         "machine": machine(),
         "command": "python -m bench.run " + " ".join(argv if argv is not None else sys.argv[1:]),
         "settings": {k: str(v) for k, v in vars(args).items()},
+        # Other work on the machine shows here: the benchmark alone keeps it near 3-4.
+        "loadavg": [round(x, 2) for x in os.getloadavg()],
         "databases": [],
     }
     with tempfile.TemporaryDirectory(prefix="bench-") as tmp:

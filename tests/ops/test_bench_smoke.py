@@ -1,7 +1,7 @@
 """A few seconds of the benchmark (`make bench`), end to end: it works, not how fast it is.
 
-Seeds a small data set into SQLite, serves the app and the floor with gunicorn,
-drives every operation through bench.load and checks the report: every operation measured on
+Seeds a small data set into SQLite, serves the app and the floor with gunicorn, drives
+every operation through wrk (bench/wrk.py) and checks the report: every operation measured on
 both sides with zero errors, the floor answering what GraphQL answers, statements counted.
 """
 
@@ -56,6 +56,9 @@ def test_the_benchmark_runs_every_operation_without_errors(tmp_path: Path) -> No
             assert measured["errors"] == 0, (run["op"], side, measured["first_error"])
             assert measured["p50_ms"] > 0
             assert measured["peak_rss_mib"] > 0
+            # and the load came from wrk, whose share of the CPU is reported
+            assert measured["loader"] == "wrk"
+            assert 0 <= measured["loader_cpu_share"] < 1
     # and the floor answers exactly what GraphQL answers, with statements counted on both
     assert all(db["same_json"].values()), db["same_json"]
     assert set(db["statements"]) == OPERATIONS
