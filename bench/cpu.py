@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import cProfile
+import importlib
 import json
 import os
 import pstats
@@ -140,6 +141,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--profile", type=int, default=0, metavar="TOP", help="cProfile one round; print TOP rows"
     )
+    parser.add_argument("--loop", choices=["asyncio", "uvloop"], default="asyncio")
     # The paging operations need the deep user's rows; the others only a few of them.
     parser.add_argument("--deep-books", type=int, default=1_000)
     args = parser.parse_args(argv)
@@ -151,18 +153,23 @@ def main(argv: list[str] | None = None) -> int:
             env = _server_env(url, args.database)
             settings = load_settings(**{k.lower(): v for k, v in env.items() if v})
             ops = [op for op in operations(seeded) if op.name in args.ops]
-            found = asyncio.run(
-                measure(
-                    settings,
-                    seeded,
-                    ops,
-                    args.requests,
-                    args.rounds,
-                    not args.no_floor,
-                    args.profile,
-                    args.executors,
+            loop_factory = None
+            if args.loop == "uvloop":
+                # Not a dependency: `pip install uvloop` to compare.
+                loop_factory = importlib.import_module("uvloop").new_event_loop
+            with asyncio.Runner(loop_factory=loop_factory) as runner:
+                found = runner.run(
+                    measure(
+                        settings,
+                        seeded,
+                        ops,
+                        args.requests,
+                        args.rounds,
+                        not args.no_floor,
+                        args.profile,
+                        args.executors,
+                    )
                 )
-            )
         finally:
             _drop_database(url)
     print(json.dumps({"loadavg": os.getloadavg(), "cpu_ms_per_request": found}, indent=2))
