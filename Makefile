@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: install run serve-command test lint typecheck pytest pytest-sqlite pytest-mysql mariadb redis nginx migrate schema clean bench bench-profile test-cluster
+.PHONY: install run serve-command test lint typecheck pytest pytest-sqlite pytest-mysql mariadb redis nginx wrk migrate schema clean bench bench-profile test-cluster
 
 install: $(STAMP)
 
@@ -51,6 +51,10 @@ redis:
 nginx:
 	./scripts/ensure-nginx.sh
 
+# The benchmark's load generator (Debian's wrk), installed when missing.
+wrk:
+	./scripts/ensure-wrk.sh
+
 pytest-sqlite: install redis nginx
 	TEST_DATABASE=sqlite $(BIN)/pytest -q
 
@@ -70,8 +74,9 @@ test-cluster: install
 test: lint typecheck pytest clients-test test-cluster
 
 # Seeds SQLite and a throwaway MariaDB database, serves the app with gunicorn, drives it,
-# writes bench/results/latest.{md,json} (see README "Performance"). BENCH_ARGS to narrow it.
-bench: install mariadb
+# writes bench/results/latest.{md,json} (see README "Performance"). BENCH_ARGS to narrow it;
+# the load comes from wrk (`--loader python` for bench/load.py).
+bench: install mariadb wrk
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 # Where one operation's CPU goes: py-spy (from PyPI) on a worker under load.

@@ -12,7 +12,7 @@ from datetime import timedelta
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from auth.throttle import Limit, MemoryStore, RedisStore, Throttle
-from db.engine import SessionFactory, create_engine, create_session_factory
+from db.engine import SessionFactory, create_engine, create_read_engine, create_session_factory
 from settings import Settings
 
 
@@ -71,7 +71,7 @@ def build_services(settings: Settings) -> Services:
     return Services(
         settings=settings,
         engine=engine,
-        sessions=create_session_factory(engine),
+        sessions=create_session_factory(engine, create_read_engine(settings, engine)),
         signing_key=settings.signing_key(),
         throttle=Throttle(store),
         limits=Limits.from_settings(settings),

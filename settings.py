@@ -43,6 +43,9 @@ class Settings(BaseSettings):
     # Below MySQL's default wait_timeout (8 h) so the server never drops a pooled connection first.
     db_pool_recycle_seconds: int = 3600
     db_connect_timeout_seconds: float = 3.0
+    # A pooled connection idle this long is pinged before it is lent (db/liveness.py); one
+    # the server closed is replaced whatever its idle time, without a ping.
+    db_ping_after_idle_seconds: float = Field(default=5.0, ge=0)
     # Bounded retries for transactions that lost a deadlock or a Galera certification.
     db_deadlock_retries: int = Field(default=3, ge=0)
     # On a Galera node, reads wait until the node has applied what the cluster committed

@@ -1,8 +1,9 @@
 """The floor: each benchmarked operation as a plain Starlette route (not part of the product).
 
-Same database, driver and pool settings, same statements (hand-written SQL, only the needed
-columns), same token check, same JSON bytes, encoded with the same orjson; no GraphQL, no
-ORM objects. The distance between an operation and its floor is what the framework costs.
+Same database, driver and pools (reads on the read engine, writes in transactions), same
+statements (hand-written SQL, only the needed columns), same token check, same JSON bytes,
+encoded with the same orjson; no GraphQL, no ORM objects. The distance between an operation
+and its floor is what the framework costs.
 
     gunicorn -k uvicorn.workers.UvicornWorker bench.floor:app     (env as for main:app)
 """
@@ -24,7 +25,7 @@ from starlette.routing import Route
 
 from auth import tokens
 from auth.passwords import verify_password
-from db.engine import SQLITE_IMMEDIATE, create_engine
+from db.engine import SQLITE_IMMEDIATE, create_engine, create_read_engine
 from db.functions import SQLITE_LOWER
 from db.transaction import writer_queue
 from resolvers.cursors import decode_cursor, search_tag
@@ -46,6 +47,8 @@ class Floor:
     def __init__(self, settings: Settings, engine: AsyncEngine) -> None:
         self.settings = settings
         self.engine = engine
+        # Reads go where the product's go (db/engine.py: on MySQL an autocommit pool).
+        self.reads = create_read_engine(settings, engine)
         self.key = settings.signing_key()
         self.mysql = engine.dialect.name in ("mysql", "mariadb")
 
@@ -150,7 +153,7 @@ async def ref_books(floor: Floor, variables: dict[str, Any], token: str | None) 
     claims = floor.claims(token)
     if claims is None:
         return _unauthenticated()
-    async with floor.engine.connect() as conn:
+    async with floor.reads.connect() as conn:
         where, params = "user_id = ?", list[Any]([claims.user_id])
         if search:
             match, match_params = floor.contains(("title", "author"), search)
@@ -240,7 +243,7 @@ async def system_infos(
     claims = floor.claims(token)
     if claims is None:
         return _unauthenticated()
-    async with floor.engine.connect() as conn:
+    async with floor.reads.connect() as conn:
         found = await floor.page(
             conn,
             claims,
@@ -292,7 +295,7 @@ async def dialogue(floor: Floor, variables: dict[str, Any], token: str | None) -
     claims = floor.claims(token)
     if claims is None:
         return _unauthenticated()
-    async with floor.engine.connect() as conn:
+    async with floor.reads.connect() as conn:
         # The token check rides along in the object's statement, as the product's does.
         found = await floor.page(
             conn,
@@ -337,7 +340,7 @@ async def public_scripts(
     floor: Floor, variables: dict[str, Any], token: str | None
 ) -> dict[str, Any]:
     first = int(variables["first"])
-    async with floor.engine.connect() as conn:
+    async with floor.reads.connect() as conn:
         found = await floor.rows(
             conn,
             "SELECT id, name, description, created_at FROM public_script "

@@ -24,6 +24,7 @@ from starlette.applications import Starlette
 from bench.floor import create_floor_app
 from bench.ops import SIGN_IN, SYSTEM_INFOS_FULL, Operation
 from bench.seed import Seeded
+from db.engine import engines_of
 from main import create_app
 from settings import Settings
 
@@ -39,11 +40,13 @@ class Counter:
             self.count += 1
 
     def __enter__(self) -> Counter:
-        event.listen(self.engine.sync_engine, "before_cursor_execute", self._record)
+        for engine in engines_of(self.engine):
+            event.listen(engine.sync_engine, "before_cursor_execute", self._record)
         return self
 
     def __exit__(self, *_exc: object) -> None:
-        event.remove(self.engine.sync_engine, "before_cursor_execute", self._record)
+        for engine in engines_of(self.engine):
+            event.remove(engine.sync_engine, "before_cursor_execute", self._record)
 
 
 @asynccontextmanager

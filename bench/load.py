@@ -133,7 +133,10 @@ async def drive(spec: Spec) -> dict[str, Any]:
 
 def main() -> int:
     spec = Spec(**json.load(sys.stdin))
-    json.dump(asyncio.run(drive(spec)), sys.stdout)
+    started = time.process_time()
+    result = asyncio.run(drive(spec))
+    result["loader_cpu_seconds"] = round(time.process_time() - started, 3)
+    json.dump(result, sys.stdout)
     return 0
 
 

@@ -35,6 +35,8 @@ from db.migrate import upgrade_sync
 from settings import load_settings
 
 SECRET = "bench-secret-key-0123456789abcdefghijklmnopqrstuvwxyz"
+# wrk (C, Debian's package, installed when missing) or the Python loader of bench/load.py.
+LOADERS = {"wrk": "bench.wrk", "python": "bench.load"}
 MYSQL = "mysql+aiomysql://root@127.0.0.1:3306"
 
 
@@ -57,8 +59,8 @@ def _drop_database(url: str) -> None:
         conn.cursor().execute(f"DROP DATABASE IF EXISTS `{parsed.database}`")
 
 
-def _server_env(url: str, kind: str, manifest_path: Path) -> dict[str, str]:
-    return {
+def _server_env(url: str, kind: str, manifest_path: Path | None = None) -> dict[str, str]:
+    env = {
         "DATABASE_URL": url,
         "SECRET_KEY": SECRET,
         # Production settings on MariaDB; production refuses SQLite, so that runs as development.
@@ -67,10 +69,11 @@ def _server_env(url: str, kind: str, manifest_path: Path) -> dict[str, str]:
         # Long enough that the tokens signed in at the start outlive the run.
         "ACCESS_TOKEN_TTL_SECONDS": "7200",
         "REDIS_URL": "",
-        # The by-hash reads run from this manifest; `allow` keeps the by-text ones running.
-        "TRUSTED_DOCUMENTS": str(manifest_path),
-        "TRUSTED_DOCUMENTS_MODE": "allow",
     }
+    if manifest_path is not None:
+        # The by-hash reads run from this manifest; `allow` keeps the by-text ones running.
+        env.update(TRUSTED_DOCUMENTS=str(manifest_path), TRUSTED_DOCUMENTS_MODE="allow")
+    return env
 
 
 def write_manifest(seeded: Seeded, path: Path) -> Path:
@@ -96,7 +99,7 @@ def _drive(server: Server, path: str, op: Operation, token: str | None, args: An
     }
     with WorkerWatch(server.worker_pids()) as watch:
         done = subprocess.run(
-            [sys.executable, "-m", "bench.load"],
+            [sys.executable, "-m", LOADERS[args.loader]],
             input=json.dumps(spec).encode(),
             capture_output=True,
             cwd=ROOT,
@@ -109,6 +112,10 @@ def _drive(server: Server, path: str, op: Operation, token: str | None, args: An
     busy = sum(watch.cpu.values()) or 1.0
     result["worker_cpu_share"] = [round(v / busy, 2) for v in watch.cpu.values()]
     result["server_cpu_seconds"] = round(sum(watch.cpu.values()), 2)
+    # The loader shares the cores: how much of the CPU it took while driving this load.
+    loader = result.get("loader_cpu_seconds", 0.0)
+    result["loader"] = args.loader
+    result["loader_cpu_share"] = round(loader / (loader + busy), 2) if loader + busy else 0.0
     return result
 
 
@@ -180,6 +187,7 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--warmup", type=float, default=1.0)
     parser.add_argument("--duration", type=float, default=4.0)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--loader", choices=sorted(LOADERS), default="wrk")
     parser.add_argument("--ops", nargs="*", default=[], help="only these operations")
     parser.add_argument(
         "--limits-only", action="store_true", help="only the limits' worst cases (no load runs)"
@@ -196,6 +204,8 @@ def main(argv: list[str] | None = None) -> int:
         "machine": machine(),
         "command": "python -m bench.run " + " ".join(argv if argv is not None else sys.argv[1:]),
         "settings": {k: str(v) for k, v in vars(args).items()},
+        # Other work on the machine shows here: the benchmark alone keeps it near 3-4.
+        "loadavg": [round(x, 2) for x in os.getloadavg()],
         "databases": [],
     }
     with tempfile.TemporaryDirectory(prefix="bench-") as tmp:

@@ -1,4 +1,10 @@
-"""The async engine and the session factory; one engine per process, made in the lifespan."""
+"""The async engines and the session factory; made once per process, in the lifespan.
+
+On MySQL, reads have a pool of their own (`create_read_engine`): autocommit connections, so a
+read never opens a transaction and a connection goes back to the pool without a ROLLBACK
+round trip. Writes keep transactions on the main engine. Neither pings every connection it
+lends (db/liveness.py).
+"""
 
 from __future__ import annotations
 
@@ -6,9 +12,10 @@ import logging
 import math
 from collections.abc import Callable
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import event
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -19,9 +26,15 @@ from sqlalchemy.log import InstanceLogger
 
 from db.errors import is_disconnect, is_not_serving
 from db.functions import SQLITE_LOWER
+from db.liveness import watch_liveness
 from settings import Settings
 
-SessionFactory = async_sessionmaker[AsyncSession]
+
+class SessionFactory(async_sessionmaker[AsyncSession]):
+    """Sessions for writes (and reads that must see the caller's own transaction); `reads`
+    makes the sessions that db/reads.py shares between a request's reads."""
+
+    reads: async_sessionmaker[AsyncSession]
 
 
 def normalize_url(url: str) -> str:
@@ -32,7 +45,7 @@ def normalize_url(url: str) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
-def create_engine(settings: Settings) -> AsyncEngine:
+def create_engine(settings: Settings, *, reads: bool = False) -> AsyncEngine:
     url = normalize_url(settings.database_url)
     kwargs: dict[str, Any] = {}
     if make_url(url).get_backend_name() == "sqlite":
@@ -41,16 +54,20 @@ def create_engine(settings: Settings) -> AsyncEngine:
         kwargs.update(
             pool_size=settings.db_pool_size,
             max_overflow=settings.db_max_overflow,
-            pool_pre_ping=True,
             pool_recycle=settings.db_pool_recycle_seconds,
             pool_timeout=settings.db_connect_timeout_seconds * 2,
             connect_args={"connect_timeout": settings.db_connect_timeout_seconds},
         )
+        if reads:
+            # Each statement its own transaction; SQLAlchemy then skips the DBAPI rollback
+            # on close and on return to the pool, as the server reports autocommit on.
+            kwargs.update(isolation_level="AUTOCOMMIT", skip_autocommit_rollback=True)
     engine = create_async_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         event.listen(engine.sync_engine, "begin", _sqlite_begin)
     else:
+        watch_liveness(engine, settings.db_ping_after_idle_seconds)
         _quiet_disconnects_on_return(engine.sync_engine.pool.logger)
         if settings.db_galera_sync_wait:
             listener = _galera_sync_wait(settings.db_galera_sync_wait)
@@ -151,5 +168,37 @@ def _quiet_disconnects_on_return(pool_logger: logging.Logger | InstanceLogger) -
         logger.addFilter(_DisconnectOnReturn())
 
 
-def create_session_factory(engine: AsyncEngine) -> SessionFactory:
-    return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+def create_read_engine(settings: Settings, engine: AsyncEngine) -> AsyncEngine:
+    """The engine of a request's reads: on MySQL a pool of autocommit connections, disposed
+    with `engine`; on SQLite `engine` itself (no round trips to save, one writer at a time)."""
+    if engine.dialect.name == "sqlite":
+        return engine
+    reads = create_engine(settings, reads=True)
+
+    def dispose_reads(_engine: Any) -> None:
+        # Runs inside AsyncEngine.dispose()'s greenlet: the pool's closes can await there.
+        reads.sync_engine.dispose()
+
+    event.listen(engine.sync_engine, "engine_disposed", dispose_reads)
+    _READS_OF[engine.sync_engine] = reads
+    return reads
+
+
+_READS_OF: WeakKeyDictionary[Engine, AsyncEngine] = WeakKeyDictionary()
+
+
+def engines_of(engine: AsyncEngine) -> tuple[AsyncEngine, ...]:
+    """`engine` and the read engine made for it, if any: all that its app sends SQL through
+    (for counting statements)."""
+    reads = _READS_OF.get(engine.sync_engine)
+    return (engine,) if reads is None else (engine, reads)
+
+
+def create_session_factory(
+    engine: AsyncEngine, read_engine: AsyncEngine | None = None
+) -> SessionFactory:
+    factory = SessionFactory(engine, expire_on_commit=False, autoflush=False)
+    factory.reads = async_sessionmaker(
+        read_engine or engine, expire_on_commit=False, autoflush=False
+    )
+    return factory

@@ -1,8 +1,10 @@
 """One read session per request, lent to one user at a time.
 
-Every pooled session costs round trips of its own: the pre-ping on checkout and the
+Every pooled session used to cost round trips of its own: a pre-ping on checkout and a
 rollback on return. A request that read through a session per statement (the caller, the
-page, each loader batch) paid them for every statement; sharing one session pays them once.
+page, each loader batch) paid them for every statement; sharing one session paid them once.
+Now the read pool needs neither (db/engine.py, db/liveness.py), and one connection per
+request still keeps the request's reads from taking several.
 Sibling fields resolve concurrently and an AsyncSession serves one of them at a time, so
 users take turns through a lock; a task that already holds the session may enter again.
 """
@@ -27,7 +29,8 @@ class ReadSessions(Protocol):
 
 class SharedReadSession:
     def __init__(self, sessions: SessionFactory) -> None:
-        self._sessions = sessions
+        # On MySQL an autocommit pool of its own (db/engine.py `create_read_engine`).
+        self._sessions = sessions.reads
         self._session: AsyncSession | None = None
         self._lock = asyncio.Lock()
         self._holder: asyncio.Task[object] | None = None

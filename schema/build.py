@@ -15,7 +15,7 @@ from schema.deadline import run_with_deadline
 from schema.document import cost_check
 from schema.error_codes import ErrorCodeEnum
 from schema.errors import log_errors
-from schema.execution import Executor, QuietExecutor
+from schema.execution import FastExecutionContext, quiet
 from schema.limits import QueryLimits, limit_extensions
 from schema.mutation import Mutation
 from schema.observe import ObserveOperation
@@ -48,6 +48,7 @@ def build_schema(
     field_suggestions: bool = True,
     extensions: list[Any] | None = None,
     limits: QueryLimits | None = None,
+    execution_context_class: type[Any] = FastExecutionContext,
 ) -> AppSchema:
     limits = limits or QueryLimits()
     check_entities_bound()
@@ -58,8 +59,11 @@ def build_schema(
         config=StrawberryConfig(
             disable_field_suggestions=not field_suggestions, default_resolver=resolve_attribute
         ),
-        # Tags variable values that do not coerce; hides their hints too when asked.
-        execution_context_class=Executor if field_suggestions else QuietExecutor,
+        # Basic leaves without graphql-core's per-field machinery; variable values that do not
+        # coerce tagged BAD_USER_INPUT, their hints hidden too when asked (schema/execution.py).
+        execution_context_class=(
+            execution_context_class if field_suggestions else quiet(execution_context_class)
+        ),
         extensions=[
             # Parses and validates (both cached: they were a quarter of a small query's CPU
             # time; skipped for a trusted document, prepared at start-up), every limit first.

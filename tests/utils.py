@@ -16,6 +16,7 @@ from graphql.language.parser import Parser
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from db.engine import engines_of
 from tests.documents import SIGN_IN, SIGN_UP
 
 _names = itertools.count(1)
@@ -118,12 +119,16 @@ class StatementCounter:
 
 @contextmanager
 def count_statements(engine: AsyncEngine) -> Any:
+    """Statements sent through `engine` and the read engine made for it (db/engine.py)."""
     counter = StatementCounter()
-    event.listen(engine.sync_engine, "before_cursor_execute", counter._record)
+    engines = engines_of(engine)
+    for each in engines:
+        event.listen(each.sync_engine, "before_cursor_execute", counter._record)
     try:
         yield counter
     finally:
-        event.remove(engine.sync_engine, "before_cursor_execute", counter._record)
+        for each in engines:
+            event.remove(each.sync_engine, "before_cursor_execute", counter._record)
 
 
 @dataclass

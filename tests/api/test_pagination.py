@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from db.engine import engines_of
 from resolvers.cursors import decode_cursor, encode_cursor
 from services import Services
 from tests.data_api import (
@@ -351,11 +352,13 @@ class StatementLog:
         self.calls.append((statement, parameters))
 
     def __enter__(self) -> StatementLog:
-        event.listen(self.engine.sync_engine, "before_cursor_execute", self._record)
+        for engine in engines_of(self.engine):
+            event.listen(engine.sync_engine, "before_cursor_execute", self._record)
         return self
 
     def __exit__(self, *exc: object) -> None:
-        event.remove(self.engine.sync_engine, "before_cursor_execute", self._record)
+        for engine in engines_of(self.engine):
+            event.remove(engine.sync_engine, "before_cursor_execute", self._record)
 
     def assert_no_offset(self) -> None:
         pages = [(s, p) for s, p in self.calls if "limit" in s.lower()]

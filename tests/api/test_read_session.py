@@ -1,7 +1,8 @@
 """A request reads through one pooled connection (db/reads.py), however many fields read.
 
-Each checkout costs round trips of its own (the pre-ping on MariaDB, the rollback on
-return), so sibling fields and loader batches share one, taking turns.
+Connections are few and each checkout has a cost of its own, so sibling fields and loader
+batches share one, taking turns. On MariaDB reads have a pool of their own (db/engine.py):
+the counts are over both pools.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from db.engine import engines_of
 from services import Services
 from tests.data_api import quick_account, seed_books, seed_datas, stamps, user_pk
 from tests.utils import GraphQLClient, assert_no_errors
@@ -46,11 +48,13 @@ class Checkouts:
 @contextmanager
 def count_checkouts(engine: AsyncEngine) -> Iterator[Checkouts]:
     checkouts = Checkouts()
-    event.listen(engine.sync_engine, "checkout", checkouts.record)
+    for each in engines_of(engine):
+        event.listen(each.sync_engine, "checkout", checkouts.record)
     try:
         yield checkouts
     finally:
-        event.remove(engine.sync_engine, "checkout", checkouts.record)
+        for each in engines_of(engine):
+            event.remove(each.sync_engine, "checkout", checkouts.record)
 
 
 async def test_sibling_fields_and_loaders_share_one_connection(
@@ -81,7 +85,8 @@ async def test_a_write_takes_its_own_connection_and_the_read_one_is_given_back(
     # then it took two checkouts, one after the other, and left none checked out
     assert assert_no_errors(body)["updateRefBook"]["title"] == "T"
     assert checkouts.count == 2
-    assert services.engine.sync_engine.pool.checkedout() == 0  # type: ignore[attr-defined]
+    for engine in engines_of(services.engine):
+        assert engine.sync_engine.pool.checkedout() == 0  # type: ignore[attr-defined]
 
 
 async def test_a_create_checks_the_token_inside_its_own_transaction(
@@ -95,4 +100,5 @@ async def test_a_create_checks_the_token_inside_its_own_transaction(
     # then the write's own connection did it all: the token check rides in its transaction
     assert assert_no_errors(body)["createRefBook"]["title"] == "T"
     assert checkouts.count == 1
-    assert services.engine.sync_engine.pool.checkedout() == 0  # type: ignore[attr-defined]
+    for engine in engines_of(services.engine):
+        assert engine.sync_engine.pool.checkedout() == 0  # type: ignore[attr-defined]

@@ -1,0 +1,407 @@
+"""The fast executor answers exactly as graphql-core's own, misbehaving values included.
+
+A small strawberry schema whose objects hold every kind of value a basic field can meet:
+good ones, null for non-null fields, values the scalar refuses, attributes that raise,
+exceptions and awaitables as values; under lists, non-null lists, interfaces, permission
+classes, resolvers, aliases, fragments and directives. Each document runs through both
+executors on fresh objects; data (with its key order) and errors (message, path, locations,
+original error) must be identical.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import SchemaExtension
+from strawberry.permission import BasePermission
+from strawberry.scalars import JSON
+from strawberry.schema.config import StrawberryConfig
+
+from schema.execution import FastExecutionContext, StockExecutionContext
+
+WHEN = datetime(2026, 1, 2, 3, 4, 5, 678901, tzinfo=UTC)
+
+
+@strawberry.enum
+class Color(enum.Enum):
+    RED = "red"
+    BLUE = "blue"
+
+
+class Deny(BasePermission):
+    message = "No."
+
+    def has_permission(self, source: Any, info: Any, **kwargs: Any) -> bool:
+        return False
+
+
+class Allow(BasePermission):
+    def has_permission(self, source: Any, info: Any, **kwargs: Any) -> bool:
+        return True
+
+
+async def _later(value: Any) -> Any:
+    await asyncio.sleep(0)
+    return value
+
+
+class Soon:
+    """An attribute value read as a fresh awaitable (made only when a field reads it)."""
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+
+class Row:
+    """A root object: attributes as given; `boom` raises when read."""
+
+    def __init__(self, **values: Any) -> None:
+        self.__dict__.update(values)
+
+    def __getattribute__(self, name: str) -> Any:
+        value = super().__getattribute__(name)
+        return _later(value.value) if isinstance(value, Soon) else value
+
+    @property
+    def boom(self) -> str:
+        raise ValueError("attribute exploded")
+
+
+def good(n: int = 1) -> dict[str, Any]:
+    return {
+        "id": n,
+        "name": f"item-{n}",
+        "nick": None,
+        "count": n,
+        "ratio": n / 4,
+        "flag": n % 2 == 0,
+        "when": WHEN,
+        "color": Color.RED,
+        "tags": ["a", "b"],
+        "maybe_tags": ["x", None],
+        "secret": "hidden",
+        "allowed": "fine",
+        "blob": {"any": ["json", n]},
+    }
+
+
+def row(n: int = 1, **changes: Any) -> Row:
+    return Row(**{**good(n), **changes})
+
+
+ODD: dict[str, dict[str, Any]] = {
+    "null_name": {"name": None},
+    "bad_count": {"count": "not a number"},
+    "huge_count": {"count": 2**40},
+    "bad_when": {"when": "yesterday"},
+    "bad_color": {"color": 99},
+    "null_tag": {"tags": ["a", None]},
+    "bad_tag": {"tags": ["a", object()]},
+    "error_value": {"nick": ValueError("returned, not raised")},
+    "error_name": {"name": KeyError("name as an error")},
+    "dict_nick": {"nick": {"not": "a string"}},
+    # JSON takes any value: only the executor's own checks stop these.
+    "error_blob": {"blob": ValueError("an error as a JSON value")},
+    "awaitable_blob": {"blob": Soon({"came": "later"})},
+}
+
+
+@strawberry.interface
+class Named:
+    name: str
+
+
+def _is(kind: str) -> Any:
+    def is_type_of(cls: type, obj: Any, _info: Any) -> bool:
+        return getattr(obj, "kind", None) == kind
+
+    return classmethod(is_type_of)
+
+
+@strawberry.type
+class Item(Named):
+    id: strawberry.ID
+    name: str
+    nick: str | None
+    count: int
+    ratio: float
+    flag: bool
+    when: datetime
+    color: Color
+    tags: list[str]
+    maybe_tags: list[str | None] | None
+    blob: JSON | None
+    secret: str = strawberry.field(permission_classes=[Deny])
+    allowed: str = strawberry.field(permission_classes=[Allow])
+    is_type_of = _is("item")
+
+    @strawberry.field
+    def shout(self, root: strawberry.Parent[Row]) -> str:
+        return f"ITEM {root.id}!"
+
+    @strawberry.field
+    def boom(self, root: strawberry.Parent[Row]) -> str | None:
+        return root.boom
+
+    @strawberry.field
+    async def later_name(self, root: strawberry.Parent[Row]) -> str:
+        return str(await _later(root.id))
+
+
+@strawberry.type
+class Other(Named):
+    name: str
+    size: int
+    is_type_of = _is("other")
+
+
+@strawberry.type
+class Holder:
+    """Basic object fields (no resolver) holding rows."""
+
+    item: Item
+    maybe_item: Item | None
+    items: list[Item]
+    maybe_items: list[Item | None]
+
+
+def _rows(kind: str) -> list[Row]:
+    made = [row(1, kind="item"), row(2, kind="item")]
+    if kind in ODD:
+        made.append(row(3, kind="item", **ODD[kind]))
+    elif kind == "awaitable_nick":
+        made.append(row(3, kind="item", nick=Soon("came later")))
+    elif kind == "awaitable_name":
+        made.append(row(3, kind="item", name=Soon(None)))
+    return made
+
+
+@strawberry.type
+class Query:
+    @strawberry.field
+    def items(self, kind: str = "good") -> list[Item]:
+        return _rows(kind)  # type: ignore[return-value]
+
+    @strawberry.field
+    def maybe_items(self, kind: str = "good") -> list[Item | None] | None:
+        return _rows(kind)  # type: ignore[return-value]
+
+    @strawberry.field
+    async def later_items(self, kind: str = "good") -> list[Item | None]:
+        return await _later(_rows(kind))
+
+    @strawberry.field
+    def item(self, kind: str = "good") -> Item:
+        return _rows(kind)[-1]  # type: ignore[return-value]
+
+    @strawberry.field
+    def maybe_item(self, kind: str = "good") -> Item | None:
+        return _rows(kind)[-1]  # type: ignore[return-value]
+
+    @strawberry.field
+    def holder(self, kind: str = "good") -> Holder:
+        made = _rows(kind)
+        return Row(item=made[-1], maybe_item=made[-1], items=made, maybe_items=made)  # type: ignore[return-value]
+
+    @strawberry.field
+    def named(self, kind: str = "item") -> list[Named]:
+        if kind == "nothing":
+            return [Row(kind="nothing", name="?")]  # type: ignore[list-item]
+        return [row(1, kind="item"), Row(kind="other", name="o", size=3)]  # type: ignore[list-item]
+
+    @strawberry.field
+    def words(self, kind: str = "good") -> list[str]:
+        if kind == "null":
+            return ["a", None]  # type: ignore[list-item]
+        if kind == "bad":
+            return ["a", object()]  # type: ignore[list-item]
+        if kind == "awaitable":
+            return ["a", _later("b")]  # type: ignore[list-item]
+        return ["a", "b", "c"]
+
+    @strawberry.field
+    def blobs(self, kind: str = "good") -> list[JSON]:
+        found: list[Any] = [1, {"a": [2]}, "three"]
+        if kind == "awaitable":
+            found = [1, _later({"came": "later"})]
+        if kind == "error":
+            found = [1, ValueError("an error as a list item")]
+        return found
+
+    @strawberry.field
+    def maybe_words(self) -> list[str | None]:
+        return ["a", None, "c"]
+
+    @strawberry.field
+    def numbers(self, kind: str = "good") -> list[int] | None:
+        found: Any = [1, "two"] if kind == "bad" else (1, 2, 3)
+        return found
+
+
+def _schema(**kwargs: Any) -> strawberry.Schema:
+    return strawberry.Schema(query=Query, types=[Item, Other], **kwargs)
+
+
+ALL_FIELDS = """
+  __typename id name nick count ratio flag when color tags maybeTags blob shout
+"""
+KINDS = ["good", *ODD, "awaitable_nick", "awaitable_name"]
+
+DOCUMENTS: list[tuple[str, dict[str, Any]]] = [
+    ("{ __typename }", {}),
+    (f"query($k: String!) {{ items(kind: $k) {{ {ALL_FIELDS} }} }}", {}),
+    (f"query($k: String!) {{ maybeItems(kind: $k) {{ {ALL_FIELDS} }} }}", {}),
+    (f"query($k: String!) {{ laterItems(kind: $k) {{ {ALL_FIELDS} laterName }} }}", {}),
+    (f"query($k: String!) {{ item(kind: $k) {{ {ALL_FIELDS} }} }}", {}),
+    (f"query($k: String!) {{ maybeItem(kind: $k) {{ {ALL_FIELDS} }} }}", {}),
+    (
+        f"query($k: String!) {{ holder(kind: $k) {{ item {{ {ALL_FIELDS} }} "
+        f"maybeItem {{ {ALL_FIELDS} }} items {{ {ALL_FIELDS} }} "
+        f"maybeItems {{ {ALL_FIELDS} }} }} }}",
+        {},
+    ),
+    # Aliases, repeats, fragments, inline fragments, directives, keys out of schema order.
+    (
+        """
+        query($k: String!, $yes: Boolean!, $no: Boolean!) {
+          first: maybeItems(kind: $k) {
+            ...F
+            count
+            alias: name
+            name
+            n2: name @include(if: $yes)
+            n3: name @skip(if: $yes)
+            ... on Item @include(if: $no) { nick }
+            ... @skip(if: $no) { color tags }
+            t: __typename
+          }
+          again: maybeItems(kind: $k) { count ...F }
+        }
+        fragment F on Item { when id ...G }
+        fragment G on Item { flag __typename }
+        """,
+        {"yes": True, "no": False},
+    ),
+    # Permission classes on fields without resolvers go the normal way.
+    ("query($k: String!) { maybeItems(kind: $k) { name secret allowed } }", {}),
+    ("query($k: String!) { items(kind: $k) { name secret } }", {}),
+    ("query($k: String!) { maybeItems(kind: $k) { name boom } }", {}),
+    # Interfaces: the runtime type through is_type_of.
+    (
+        """
+        query($n: String!) {
+          named(kind: $n) { __typename name ... on Item { id count } ... on Other { size } }
+        }
+        """,
+        {"n": "item"},
+    ),
+    ("query($n: String!) { named(kind: $n) { __typename name } }", {"n": "nothing"}),
+    # Lists of scalars straight from resolvers.
+    ("query($w: String!) { words(kind: $w) }", {}),
+    ("query($w: String!) { blobs(kind: $w) }", {}),
+    ("{ maybeWords numbers }", {}),
+    ('{ numbers(kind: "bad") maybeWords }', {}),
+    # Introspection keeps its own resolvers.
+    ('{ __type(name: "Item") { name fields { name type { name kind ofType { name } } } } }', {}),
+    ("{ __schema { queryType { name } types { name __typename } } }", {}),
+]
+
+
+def _runs() -> list[tuple[str, dict[str, Any]]]:
+    runs: list[tuple[str, dict[str, Any]]] = []
+    for document, variables in DOCUMENTS:
+        if "$k" in document:
+            runs += [(document, {**variables, "k": kind}) for kind in KINDS]
+        elif "$w" in document:
+            kinds = ("good", "null", "bad", "awaitable", "error")
+            runs += [(document, {"w": kind}) for kind in kinds]
+        else:
+            runs.append((document, variables))
+    return runs
+
+
+def outcome(result: Any) -> tuple[str, list[tuple[Any, ...]]]:
+    """Data as JSON (key order kept) and everything an error carries."""
+
+    def error(e: GraphQLError) -> tuple[Any, ...]:
+        original = e.original_error
+        return (
+            json.dumps(e.formatted),
+            type(original).__name__,
+            str(original) if original is not None else None,
+        )
+
+    return json.dumps(result.data, default=str), [error(e) for e in result.errors or []]
+
+
+async def both(schema: strawberry.Schema, document: str, variables: dict[str, Any]) -> Any:
+    found = []
+    for executor in (StockExecutionContext, FastExecutionContext):
+        schema.execution_context_class = executor
+        found.append(outcome(await schema.execute(document, variable_values=variables)))
+    return found
+
+
+@pytest.mark.parametrize(("document", "variables"), _runs())
+async def test_same_answer_as_graphql_core(document: str, variables: dict[str, Any]) -> None:
+    # given the same document and fresh objects for each executor
+    schema = _schema()
+    # when both run it
+    stock, fast = await both(schema, document, variables)
+    # then data and errors are the same, byte for byte
+    assert fast == stock
+
+
+async def test_the_documents_meet_the_cases_they_are_for() -> None:
+    # given the bad rows, when listed with every field
+    schema = _schema()
+    schema.execution_context_class = FastExecutionContext
+    found: dict[str, list[str]] = {}
+    for kind in KINDS:
+        result = await schema.execute(
+            f"query($k: String!) {{ maybeItems(kind: $k) {{ {ALL_FIELDS} }} }}",
+            variable_values={"k": kind},
+        )
+        found[kind] = [e.message for e in result.errors or []]
+    # then each bad value is an error of its own, and the good ones are none
+    assert found["good"] == found["awaitable_nick"] == found["awaitable_blob"] == []
+    assert all(found[kind] for kind in [*ODD, "awaitable_name"] if kind != "awaitable_blob")
+    assert any("non-nullable" in m for m in found["null_name"])
+
+
+async def test_a_custom_default_resolver_decides_basic_fields() -> None:
+    # given a schema whose default resolver computes `name` (as ours computes Node ids)
+    def read(obj: Any, name: str) -> Any:
+        return f"computed-{obj.id}" if name == "name" else getattr(obj, name)
+
+    schema = _schema(config=StrawberryConfig(default_resolver=read))
+    # when both executors list items
+    stock, fast = await both(schema, '{ items { id name count } words(kind: "good") }', {})
+    # then the default resolver's values are what both answer
+    assert fast == stock
+    assert json.loads(fast[0])["items"][0]["name"] == "computed-1"
+
+
+class Upper(SchemaExtension):
+    """Resolver middleware: must run for basic fields too."""
+
+    def resolve(self, _next: Any, root: Any, info: Any, *args: Any, **kwargs: Any) -> Any:
+        value = _next(root, info, *args, **kwargs)
+        return value.upper() if isinstance(value, str) else value
+
+
+async def test_resolver_middleware_still_sees_every_field() -> None:
+    # given a schema with an extension that wraps every resolver
+    schema = _schema(extensions=[Upper])
+    # when both executors list items
+    stock, fast = await both(schema, "{ items { name tags __typename } }", {})
+    # then the middleware changed the basic fields for both
+    assert fast == stock
+    assert json.loads(fast[0])["items"][0]["name"] == "ITEM-1"
