@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 import sys
+import sysconfig
 from pathlib import Path
 
 import pytest
@@ -127,3 +129,44 @@ def test_compose_wires_database_migration_replicas_and_proxy() -> None:
     assert environment["SECRET_KEY"].startswith("${SECRET_KEY:?")
     assert "${MYSQL_PASSWORD:?" in environment["DATABASE_URL"]
     assert mysql["environment"]["MYSQL_ROOT_PASSWORD"].startswith("${MYSQL_ROOT_PASSWORD:?")
+
+
+def runtime_sources() -> list[str]:
+    """What the image's last stage copies from the build context (not from another stage)."""
+    lines = (DOCKER / "Dockerfile").read_text().splitlines()
+    last_stage = max(i for i, line in enumerate(lines) if line.startswith("FROM "))
+    sources: list[str] = []
+    for line in lines[last_stage:]:
+        if line.startswith("COPY ") and "--from=" not in line:
+            *copied, _destination = line.split()[1:]
+            sources.extend(copied)
+    return sources
+
+
+def test_the_image_holds_every_module_the_service_imports(tmp_path: Path) -> None:
+    # given only what the runtime stage copies, laid out as in /app
+    for source in runtime_sources():
+        path = ROOT / source
+        target = tmp_path / source
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if path.is_dir():
+            shutil.copytree(path, target, dirs_exist_ok=True)
+        else:
+            shutil.copy2(path, target)
+    # when the app, the migrations and the admin command are imported from there alone (no
+    # site processing, so the editable install of this checkout cannot fill a gap)
+    site = sysconfig.get_paths()["purelib"]
+    code = (
+        f"import sys; sys.path[:] = [{str(tmp_path)!r}, *sys.path[1:], {site!r}]; "
+        "import main, db.migrate, resolvers.admin; main.create_app(); print('ok')"
+    )
+    done = subprocess.run(
+        [sys.executable, "-S", "-c", code],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={"PATH": os.environ["PATH"], "APP_ENV": "development"},
+    )
+    # then nothing is missing
+    assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr[-2000:]
