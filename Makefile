@@ -74,7 +74,7 @@ test-cluster: install
 test: lint typecheck pytest clients-test test-cluster
 
 # Seeds SQLite and a throwaway MariaDB database, serves the app with gunicorn, drives it,
-# writes bench/results/latest.{md,json} (see README "Performance"). BENCH_ARGS to narrow it;
+# writes bench/results/latest.{md,json} (see docs/performance.md). BENCH_ARGS to narrow it;
 # the load comes from wrk (`--loader python` for bench/load.py).
 bench: install mariadb wrk
 	$(BIN)/python -m bench.run $(BENCH_ARGS)

@@ -31,7 +31,7 @@ class Settings(BaseSettings):
     refresh_token_ttl_seconds: int = Field(default=14 * 24 * 3600, gt=0)
     # How long a used refresh token is kept so that its replay is detected as theft; None:
     # until it expires (a token can be replayed until then). Shorter keeps the table smaller
-    # and lets a replay after the window pass as a plain refusal (README "Sessions").
+    # and lets a replay after the window pass as a plain refusal (docs/api.md "Sessions").
     refresh_token_reuse_window_seconds: int | None = Field(default=None, gt=0)
 
     # None: on in development, off in production.
@@ -60,7 +60,7 @@ class Settings(BaseSettings):
     sign_ups_per_address: int = Field(default=20, ge=1)
     sign_up_window_seconds: int = Field(default=3600, gt=0)
 
-    # Hardening (README "Limits and hardening"): what one request may ask and how long it may run.
+    # Hardening (docs/hardening.md): what one request may ask and how long it may run.
     max_query_depth: int = Field(default=8, ge=1)
     max_query_aliases: int = Field(default=20, ge=0)
     max_query_tokens: int = Field(default=1000, ge=200)
@@ -89,7 +89,7 @@ class Settings(BaseSettings):
     # Where `make graphiql-assets` put GraphiQL's npm packages; None: clients/graphiql/node_modules.
     graphiql_assets_dir: Path | None = None
 
-    # Trusted documents (README "Trusted documents"): the manifests (graphql-codegen's
+    # Trusted documents (docs/api.md "Trusted documents"): the manifests (graphql-codegen's
     # persisted-documents.json, comma-separated: one per front-end version live at once)
     # and what the service does with them. None: `require` in production when a manifest
     # is set, `allow` in development when one is set, `off` without one.

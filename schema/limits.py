@@ -1,4 +1,4 @@
-"""What one GraphQL request may ask (README "Limits and hardening"), and the extensions that
+"""What one GraphQL request may ask (docs/hardening.md), and the extensions that
 check it.
 
 Every limit on the document is checked before any resolver runs or any SQL is sent, in time

@@ -1,7 +1,7 @@
 """The shape limits of a document: depth, aliases, fields, repeated fields, introspection nesting.
 
-Checked in one pass before graphql-core's validation rules run (README "Limits and
-hardening"), in time linear in the document: each fragment definition is walked once, after
+Checked in one pass before graphql-core's validation rules run (docs/hardening.md), in
+time linear in the document: each fragment definition is walked once, after
 the fragments it spreads, and its measures are added in at every spread (schema.fragment_order).
 Every count stops the pass as soon as it passes its limit, so the numbers stay small even
 for a chain of fragments that each spread the previous one twice (2^n fields when expanded).

@@ -7,7 +7,7 @@ a document by `documentId` (GraphQL over HTTP, persisted documents) or by
 `extensions.persistedQuery.sha256Hash` (Apollo), over POST or GET; a known one runs without
 being parsed or validated again.
 
-Modes (TRUSTED_DOCUMENTS_MODE; README "Trusted documents"):
+Modes (TRUSTED_DOCUMENTS_MODE; docs/api.md "Trusted documents"):
 - off: ids are not looked up; any document sent as text runs, under the limits.
 - allow: known ids run; documents sent as text still run, under the limits.
 - require: only known ids run. An unknown id is PERSISTED_QUERY_NOT_FOUND, a document sent

@@ -235,6 +235,6 @@ def _harden(config: Any) -> None:
         return
     log.warning(
         "serving without the request head limits and deadlines of web.protocol (protocol: %s); "
-        "serve with `--http web.protocol:BoundedHttpToolsProtocol` (README, Serve commands)",
+        "serve with `--http web.protocol:BoundedHttpToolsProtocol` (docs/operations.md)",
         getattr(chosen, "__qualname__", "unknown"),
     )

@@ -18,7 +18,8 @@ def set_nodelay(listeners: Iterable[Any]) -> None:
     """TCP_NODELAY on the listening sockets; Linux hands it on to every accepted socket.
 
     asyncio sets it only on sockets whose `proto` is IPPROTO_TCP, which gunicorn's are not;
-    without it each kept-alive response waited ~40 ms for a delayed ACK (README "Production").
+    without it each kept-alive response waited ~40 ms for a delayed ACK
+    (docs/operations.md "Production").
     """
     for listener in listeners:
         if listener.family in (socket.AF_INET, socket.AF_INET6):
@@ -29,7 +30,7 @@ def settle_heap() -> None:
     """Once the app has started, what start-up built (modules, the schema, the engine: some
     135,000 objects) stays for the worker's life: out of the collector's sight with it.
 
-    Measured in-process at 16 concurrent requests (bench/gc_tail.py, README "Performance"):
+    Measured in-process at 16 concurrent requests (bench/gc_tail.py, docs/performance.md):
     every full collection walked those objects, pausing the whole worker for 60-165 ms;
     frozen, the longest pause was 11-41 ms and the collector's CPU per request about halved.
     Raising the collection thresholds as well saved a little more CPU but made single

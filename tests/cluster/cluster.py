@@ -30,7 +30,7 @@ NODE_PORTS = {1: 13306, 2: 13307, 3: 13308}
 SECRET = "cluster-test-secret-key-long-enough-0123456789"
 RETRY_LINE = "transaction retry"
 GALERA_DIR = Path(os.environ.get("GALERA_DIR", "/tmp/gpts-galera"))
-# Figures the tests measured, printed at the end of the run (conftest) for the README.
+# Figures the tests measured, printed at the end of the run (conftest) for docs/operations.md.
 MEASURED: dict[str, object] = {}
 
 

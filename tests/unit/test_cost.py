@@ -1,7 +1,7 @@
 """The static cost model (schema.cost): what each part of a document costs, per request.
 
-No database. The expected costs are written out from the model's rules (README "Limits and
-hardening"), with the maxima the resolvers enforce.
+No database. The expected costs are written out from the model's rules
+(docs/hardening.md), with the maxima the resolvers enforce.
 """
 
 from __future__ import annotations
