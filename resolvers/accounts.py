@@ -64,6 +64,7 @@ def new_user(username: str, email: str, password_hash: str, is_admin: bool = Fal
 
 
 async def sign_up(ctx: Context, username: str, email: str, password: str) -> User:
+    ctx.spend_password_work()
     services = ctx.services
     # Every attempt counts, valid or not, before any work is done for it.
     wait = await services.throttle.reserve([(services.limits.sign_up_address, ctx.client_address)])
@@ -155,6 +156,7 @@ async def _reserve_password_check(ctx: Context, username: str) -> list[tuple[Lim
 
 
 async def sign_in(ctx: Context, username: str, password: str) -> AuthResult:
+    ctx.spend_password_work()
     checks = await _reserve_password_check(ctx, username)
     try:
         async with ctx.reads() as session:
@@ -229,6 +231,7 @@ async def refresh(ctx: Context, refresh_token: str) -> AuthResult:
 
 async def change_password(ctx: Context, current_password: str, new_password: str) -> AuthResult:
     user = await ctx.require_caller()
+    ctx.spend_password_work()
     errors = FieldErrors()
     problem = password_problem(new_password, user.username)
     if problem:
@@ -264,6 +267,7 @@ async def change_password(ctx: Context, current_password: str, new_password: str
 
 async def delete_account(ctx: Context, password: str) -> str:
     user = await ctx.require_caller()
+    ctx.spend_password_work()
     checks = await _reserve_password_check(ctx, user.username)
     if not await verify_password(user.password_hash, password):
         raise bad_input({"password": "Wrong password."})
