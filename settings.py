@@ -79,6 +79,8 @@ class Settings(BaseSettings):
     # a client trickling bytes would otherwise hold its connection as long as it likes.
     body_read_timeout_seconds: float = Field(default=10.0, gt=0)
     header_read_timeout_seconds: float = Field(default=10.0, gt=0)
+    # How long a response may wait on a client that stopped reading it (web/protocol.py).
+    response_write_timeout_seconds: float = Field(default=30.0, gt=0)
     # Keys of the shared throttle counters; one prefix per deployment sharing a Redis.
     redis_key_prefix: str = "gpts:throttle:"
 

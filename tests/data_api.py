@@ -153,9 +153,13 @@ async def seed_datas(
 
 
 async def seed_public_scripts(
-    services: Services, created: Iterable[datetime], scripts_each: int = 2
+    services: Services,
+    created: Iterable[datetime],
+    scripts_each: int = 2,
+    text_length: int | None = None,
 ) -> list[str]:
-    """Insert public scripts with `scripts_each` scripts numbered from 1; their global ids."""
+    """Insert public scripts with `scripts_each` scripts numbered from 1 (each `text_length`
+    characters long when given); their global ids."""
     rows = [
         {
             "user_id": None,
@@ -171,7 +175,11 @@ async def seed_public_scripts(
         await session.execute(
             insert(Script),
             [
-                {"public_script_id": pk, "number": n, "text": f"public-{i}-script-{n}"}
+                {
+                    "public_script_id": pk,
+                    "number": n,
+                    "text": f"public-{i}-script-{n}".ljust(text_length or 0, "."),
+                }
                 for i, pk in enumerate(ids)
                 for n in range(1, scripts_each + 1)
             ],

@@ -11,6 +11,11 @@ uvicorn does not have.
   connection closed; uvicorn only times out connections idle between requests. The body
   deadline (BODY_READ_TIMEOUT_SECONDS) is the app's (web.transport); here it only closes a
   connection that still trickles a body after its response was sent.
+- A response the client stops reading is cut off: when what the client has not read stays
+  above the transport's high-water mark (writing paused) for RESPONSE_WRITE_TIMEOUT_SECONDS,
+  the connection is aborted, and the buffered answer freed with it. Without this a client
+  that never reads held each answer (up to MAX_RESPONSE_BYTES) in the worker's memory for as
+  long as it kept the socket open.
 
 Every refusal has a GraphQL-shaped JSON body, like the app's own (web.transport).
 
@@ -48,6 +53,7 @@ _HEADER_OVERHEAD = 4
 class Deadlines:
     head_seconds: float
     body_seconds: float
+    write_seconds: float
 
 
 @functools.cache
@@ -58,7 +64,11 @@ def deadlines() -> Deadlines:
     except ValidationError:
         # The app refuses to start on these settings (web.startup); until then, the defaults.
         settings = Settings.model_construct()
-    return Deadlines(settings.header_read_timeout_seconds, settings.body_read_timeout_seconds)
+    return Deadlines(
+        settings.header_read_timeout_seconds,
+        settings.body_read_timeout_seconds,
+        settings.response_write_timeout_seconds,
+    )
 
 
 class _Refused(Exception):
@@ -75,6 +85,7 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
         self._refusal: tuple[int, str] | None = None
         self._head_timer: asyncio.TimerHandle | None = None
         self._body_timer: asyncio.TimerHandle | None = None
+        self._write_timer: asyncio.TimerHandle | None = None
 
     # ---- connection -------------------------------------------------------------------
 
@@ -85,6 +96,17 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
     def connection_lost(self, exc: Exception | None) -> None:
         self._cancel_timers()
         super().connection_lost(exc)
+
+    def pause_writing(self) -> None:
+        super().pause_writing()
+        if self._write_timer is None:
+            seconds = self._limits.write_seconds
+            self._write_timer = self.loop.call_later(seconds, self._not_reading)
+
+    def resume_writing(self) -> None:
+        self._cancel(self._write_timer)
+        self._write_timer = None
+        super().resume_writing()
 
     def data_received(self, data: bytes) -> None:
         if self._in_head:
@@ -170,6 +192,14 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
         if self.cycle is not None and self.cycle.response_complete:
             self.transport.close()
 
+    def _not_reading(self) -> None:
+        self._write_timer = None
+        log.warning(
+            "client stopped reading its response for %gs: connection aborted",
+            self._limits.write_seconds,
+        )
+        self.transport.abort()
+
     def _arm_head_timer(self) -> None:
         if self._head_timer is None:
             self._head_timer = self.loop.call_later(self._limits.head_seconds, self._head_too_slow)
@@ -177,7 +207,8 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
     def _cancel_timers(self) -> None:
         self._cancel(self._head_timer)
         self._cancel(self._body_timer)
-        self._head_timer = self._body_timer = None
+        self._cancel(self._write_timer)
+        self._head_timer = self._body_timer = self._write_timer = None
 
     @staticmethod
     def _cancel(timer: asyncio.TimerHandle | None) -> None:

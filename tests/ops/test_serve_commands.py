@@ -10,16 +10,23 @@ GraphQL-shaped body. No database is involved: this runs once, in the SQLite pass
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shlex
+import socket
 import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote
 
+import orjson
 import pytest
 
+from db.migrate import upgrade
+from services import build_services
+from settings import Settings
+from tests.data_api import seed_public_scripts, stamps
 from tests.databases import BACKEND
 from tests.processes import ROOT, service_env
 from tests.servers import Exchange, Service, free_port, raw_exchange, start_service
@@ -200,3 +207,71 @@ def test_a_5000_digit_number_in_get_variables_is_400(served: Service) -> None:
     assert exchange.status == 400, exchange
     assert exchange.json()["errors"][0]["extensions"]["code"] == "BAD_REQUEST"
     assert "Traceback" not in served.output()
+
+
+# 6 aliases of a page of 100 public scripts, each with 10 scripts of 3,000 characters: an
+# answer of some 18 MB, under the cost limit, that no socket buffer holds.
+BIG_ANSWER = (
+    "{ "
+    + " ".join(
+        f"p{i}: publicScripts(first: 100) {{ edges {{ node {{ scripts {{ text }} }} }} }}"
+        for i in range(6)
+    )
+    + " }"
+)
+
+
+async def test_a_response_nobody_reads_is_cut_off(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    # given plain `uvicorn main:app` on a database of large public scripts, with a short
+    # write deadline
+    tmp = tmp_path_factory.mktemp("unread")
+    url = f"sqlite+aiosqlite:///{tmp / 'unread.db'}"
+    await upgrade(url)
+    await seed_big_public_scripts(url)
+    port = free_port()
+    env = serve_env(url, port, RESPONSE_WRITE_TIMEOUT_SECONDS=str(DEADLINE_SECONDS))
+    service = start_service(
+        "uvicorn main:app", command_line("uvicorn main:app", port), env, port, tmp / "log"
+    )
+    try:
+        # when a client asks for the big answer and then reads nothing
+        body = orjson.dumps({"query": BIG_ANSWER})
+        request = (
+            b"POST /graphql HTTP/1.1\r\nHost: api\r\ncontent-type: application/json\r\n"
+            b"content-length: " + str(len(body)).encode() + b"\r\n\r\n" + body
+        )
+        with socket.socket() as sock:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+            sock.connect(("127.0.0.1", port))
+            sock.sendall(request)
+            await asyncio.sleep(DEADLINE_SECONDS + 4)
+            # then the server gave up on it: what arrives ends well short of the answer
+            received = drain(sock, limit_seconds=20)
+        assert received < 5_000_000, received
+        assert "client stopped reading its response" in service.output()
+    finally:
+        service.stop()
+
+
+async def seed_big_public_scripts(url: str) -> None:
+    services = build_services(Settings(database_url=url, secret_key="s" * 40))
+    try:
+        await seed_public_scripts(services, stamps(100), scripts_each=10, text_length=3000)
+    finally:
+        await services.close()
+
+
+def drain(sock: socket.socket, limit_seconds: float) -> int:
+    """Bytes read until the server closes (or resets) the connection."""
+    sock.settimeout(limit_seconds)
+    total = 0
+    while True:
+        try:
+            chunk = sock.recv(1 << 20)
+        except OSError:
+            return total
+        if not chunk:
+            return total
+        total += len(chunk)
