@@ -11,7 +11,9 @@ reshaped here too.
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Iterable
+from urllib.parse import parse_qs
 
 import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -58,6 +60,20 @@ async def send_error(
     await send({"type": "http.response.body", "body": body})
 
 
+# A GraphQL Name (the spec's grammar), of a length any real operation name has: it is echoed
+# in errors and written to every request's log line.
+_OPERATION_NAME = re.compile(r"[_A-Za-z][_0-9A-Za-z]{0,99}")
+
+
+def operation_name_problem(name: object) -> str | None:
+    """Why `name` cannot be a request's operationName, or None (absent or null is fine)."""
+    if name is None:
+        return None
+    if not isinstance(name, str) or not _OPERATION_NAME.fullmatch(name):
+        return "`operationName` must be a GraphQL name of at most 100 characters."
+    return None
+
+
 def json_problem(body: bytes) -> str | None:
     """Why `body` cannot be a GraphQL request, or None."""
     try:
@@ -68,7 +84,16 @@ def json_problem(body: bytes) -> str | None:
         return "Batched operations are not supported; send one operation per request."
     if not isinstance(data, dict):
         return "The request body must be a JSON object with a `query`."
-    return None
+    return operation_name_problem(data.get("operationName"))
+
+
+def query_problem(query_string: bytes) -> str | None:
+    """Why a GET's parameters cannot be a GraphQL request, or None (the JSON ones are checked
+    where they are decoded, schema.http)."""
+    names = parse_qs(query_string.decode("latin-1")).get("operationName", [])
+    if len(names) > 1:
+        return "Give `operationName` once."
+    return operation_name_problem(names[0]) if names else None
 
 
 # strawberry's refusal text for a mutation sent with GET.
@@ -160,6 +185,9 @@ class GraphQLTransport:
                 await send_error(send, 400, problem)
                 return
             receive = _replay(body, receive)
+        elif problem := query_problem(scope.get("query_string", b"")):
+            await send_error(send, 400, problem)
+            return
         await self.app(scope, receive, _ReshapeRefusals(send))
 
     async def _read_body(self, scope: Scope, receive: Receive, send: Send) -> bytes | None:

@@ -239,3 +239,31 @@ async def test_a_head_over_64_kib_is_431_whatever_the_server(http: httpx.AsyncCl
     # then the app refuses them
     assert response.status_code == 431
     assert graphql_error(response)["extensions"]["code"] == "REQUEST_HEADER_FIELDS_TOO_LARGE"
+
+
+@pytest.mark.parametrize("name", ["X" * 500_000, "X" * 101, 5, "not a name", "", ["A"]], ids=repr)
+async def test_an_operation_name_that_is_no_graphql_name_is_400(
+    http: httpx.AsyncClient, caplog: pytest.LogCaptureFixture, name: object
+) -> None:
+    # when a request names its operation with something no document could define
+    with caplog.at_level("INFO", logger="gpt_supporter.request"):
+        posted = await http.post("/graphql", json={"query": TYPENAME, "operationName": name})
+    # then it is refused before GraphQL runs, and neither the answer nor the log repeats it
+    error = graphql_error(posted)
+    assert posted.status_code == 400 and error["extensions"]["code"] == "BAD_REQUEST"
+    assert len(posted.content) < 500
+    assert all(len(record.getMessage()) < 500 for record in caplog.records)
+    if isinstance(name, str) and name and len(name) < 4000:
+        fetched = await http.get("/graphql", params={"query": TYPENAME, "operationName": name})
+        assert fetched.status_code in (400, 414), fetched.status_code
+
+
+async def test_a_real_operation_name_still_runs(http: httpx.AsyncClient) -> None:
+    name = "A" * 100
+    query = f"query {name} {{ __typename }}"
+    for response in (
+        await http.post("/graphql", json={"query": query, "operationName": name}),
+        await http.get("/graphql", params={"query": query, "operationName": name}),
+    ):
+        assert response.status_code == 200
+        assert assert_no_errors(response.json()) == {"__typename": "Query"}
