@@ -36,16 +36,22 @@ def code_of(error: GraphQLError) -> ErrorCode:
     original = error.original_error
     if isinstance(original, AppError):
         return original.code
+    # Tagged where it was made (schema.document, the executor's variable coercion).
+    code = str((error.extensions or {}).get("code"))
+    if code in ErrorCode.__members__:
+        return ErrorCode(code)
     if original is None:
-        code = str((error.extensions or {}).get("code"))
-        if code in ErrorCode.__members__:
-            return ErrorCode(code)
         if isinstance(error, GraphQLSyntaxError):
             return ErrorCode.GRAPHQL_PARSE_FAILED
         return ErrorCode.GRAPHQL_VALIDATION_FAILED
     if isinstance(original, GraphQLError):
+        # Errors meant for the client are tagged where they are made (resolvers, the
+        # executor's variable coercion); an untagged one is graphql-core's own complaint
+        # about a value the service produced (an Int out of range, say): a fault.
         code = str((original.extensions or {}).get("code"))
-        return ErrorCode(code) if code in ErrorCode.__members__ else ErrorCode.BAD_USER_INPUT
+        if code in ErrorCode.__members__:
+            return ErrorCode(code)
+        return ErrorCode.INTERNAL_SERVER_ERROR
     if is_unreachable(original):
         return ErrorCode.SERVICE_UNAVAILABLE
     return ErrorCode.INTERNAL_SERVER_ERROR

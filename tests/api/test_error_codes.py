@@ -3,9 +3,20 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import update
+from sqlmodel import col
 
+from models import User
 from services import Services
-from tests.utils import GraphQLClient, assert_error_code, assert_no_errors, count_statements
+from tests.data_api import user_pk
+from tests.databases import is_mysql
+from tests.utils import (
+    Account,
+    GraphQLClient,
+    assert_error_code,
+    assert_no_errors,
+    count_statements,
+)
 
 CREATE_REF_BOOK = """
 mutation Create($input: CreateRefBookInput!) { createRefBook(input: $input) { id } }
@@ -87,3 +98,21 @@ async def test_the_operation_name_chooses_and_must_exist(gql: GraphQLClient) -> 
     # a name the document does not define is a validation failure too (was HTTP 400)
     error = assert_error_code(await run("Other"), "GRAPHQL_VALIDATION_FAILED")
     assert "'Other'" in error["message"]
+
+
+@pytest.mark.skipif(is_mysql(), reason="MariaDB's INT column cannot hold the value; SQLite can")
+async def test_a_value_the_service_cannot_serialize_is_a_masked_fault(
+    gql: GraphQLClient, services: Services, alice: Account, caplog: pytest.LogCaptureFixture
+) -> None:
+    # given a stored number no GraphQL Int can carry (a bug of the service, not the client's)
+    async with services.sessions.begin() as session:
+        await session.execute(
+            update(User).where(col(User.id) == user_pk(alice)).values(using_token=2**40)
+        )
+    # when it is read
+    with caplog.at_level("ERROR", logger="gpt_supporter.errors"):
+        body = await gql("query { me { usingToken } }", token=alice.token)
+    # then the client gets the masked internal error, and the log the traceback
+    error = assert_error_code(body, "INTERNAL_SERVER_ERROR")
+    assert error["message"] == "Internal server error."
+    assert any(record.exc_info for record in caplog.records)
