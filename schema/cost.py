@@ -207,6 +207,8 @@ class _Compiler:
                     continue
                 if selection.selection_set is None:
                     continue
+                # An object field may weigh what its resolver does once (a preview rendered).
+                base += _declared(parent, name, _WEIGHT) or 0
                 below = self.selection_set(selection.selection_set, type_)
                 if _is_connection(field, type_):
                     # The connection object, and what is under it once per row of the page.

@@ -82,6 +82,8 @@ class Query:
             "one field: checked and rendered once."
         ),
         extensions=[SIGNED_IN],
+        # Rendered here, once, whatever the object's fields ask for.
+        metadata=weighs(DIALOGUE_WEIGHT),
     )
     async def dialogue_preview_text(
         self, info: Ctx, input: DialoguePreviewInput

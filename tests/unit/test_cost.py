@@ -15,7 +15,7 @@ from resolvers.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from schema.build import build_schema
 from schema.cost import compile_cost, most, uncovered_lists, weighs
 from schema.limits import QueryLimits
-from schema.types import ScriptType
+from schema.types import DIALOGUE_WEIGHT, ScriptType
 from tests.limits_documents import DIALOGUE_ATTACK, INTROSPECTION, ORDINARY_SCREEN
 
 LINKED_TITLES = "query($id: ID!) { systemInfo(id: $id) { id refBooks { title } } }"
@@ -137,3 +137,15 @@ class ShelfRoot:
 def test_a_list_field_without_its_most_entries_is_named() -> None:
     # when the cost model looks for the lists it cannot bound / then it names only that one
     assert uncovered_lists(strawberry.Schema(query=ShelfRoot)._schema) == ["Shelf.tags"]
+
+
+PREVIEW_LENGTH = """
+query($input: DialoguePreviewInput!) { dialoguePreviewText(input: $input) { dialogueCharacters } }
+"""
+
+
+def test_a_preview_weighs_the_dialogue_it_renders_even_for_its_length(
+    schema: GraphQLSchema,
+) -> None:
+    # the object (1) and the render its field does once, whatever is selected under it
+    assert cost(schema, PREVIEW_LENGTH) == 1 + DIALOGUE_WEIGHT
