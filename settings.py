@@ -159,10 +159,6 @@ class Settings(BaseSettings):
             return self.log_format == "json"
         return self.is_production
 
-    @property
-    def is_sqlite(self) -> bool:
-        return self.database_url.startswith("sqlite")
-
     def signing_key(self) -> str:
         """The JWT key: SECRET_KEY, or in development a generated one kept in a local file."""
         if self.secret_key:

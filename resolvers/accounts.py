@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from auth import tokens
-from auth.passwords import hash_password, password_problem, verify_password
+from auth.passwords import hash_password, needs_rehash, password_problem, verify_password
 from auth.throttle import Limit
 from db.errors import violated_constraint
 from models import RefreshToken, User, user_key
@@ -174,7 +174,17 @@ async def sign_in(ctx: Context, username: str, password: str) -> AuthResult:
     username_check, address_check = checks
     await ctx.services.throttle.clear(*username_check)
     await ctx.services.throttle.release([address_check])
-    return await write(ctx, lambda session: _issue_pair(session, ctx, user))
+    # A hash made with older argon2 parameters is replaced while the password is at hand.
+    upgraded = await hash_password(password) if needs_rehash(user.password_hash) else None
+
+    async def sign_in_user(session: AsyncSession) -> AuthResult:
+        if upgraded is not None:
+            await session.execute(
+                update(User).where(col(User.id) == user.id).values(password_hash=upgraded)
+            )
+        return await _issue_pair(session, ctx, user)
+
+    return await write(ctx, sign_in_user)
 
 
 async def refresh(ctx: Context, refresh_token: str) -> AuthResult:

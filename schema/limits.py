@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import orjson
 from strawberry.extensions import DisableIntrospection, SchemaExtension
@@ -26,17 +27,22 @@ from settings import Settings
 log = logging.getLogger(__name__)
 
 
+def _default(name: str) -> Any:
+    """The setting's default: the numbers are written once, in settings.py."""
+    return Settings.model_fields[name].default
+
+
 @dataclass(frozen=True, slots=True)
 class QueryLimits:
-    max_depth: int = 8
-    max_aliases: int = 20
-    max_tokens: int = 1000
-    max_fields: int = 300
-    max_repeated_fields: int = 50
-    max_cost: int = 30_000
-    max_response_bytes: int = 32 * 1024 * 1024
+    max_depth: int = _default("max_query_depth")
+    max_aliases: int = _default("max_query_aliases")
+    max_tokens: int = _default("max_query_tokens")
+    max_fields: int = _default("max_query_fields")
+    max_repeated_fields: int = _default("max_query_repeated_fields")
+    max_cost: int = _default("max_query_cost")
+    max_response_bytes: int = _default("max_response_bytes")
     introspection: bool = True
-    timeout_seconds: float | None = 10.0
+    timeout_seconds: float | None = _default("operation_timeout_seconds")
 
     @classmethod
     def from_settings(cls, settings: Settings) -> QueryLimits:

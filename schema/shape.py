@@ -46,10 +46,11 @@ TYPE_EXPANSIONS = frozenset({"fields", "inputFields", "interfaces", "possibleTyp
 
 @dataclass(frozen=True, slots=True)
 class ShapeLimits:
-    max_depth: int = 8
-    max_aliases: int = 20
-    max_fields: int = 300
-    max_repeated_fields: int = 50
+    # No defaults: the numbers live in settings.py (QueryLimits.shape builds these).
+    max_depth: int
+    max_aliases: int
+    max_fields: int
+    max_repeated_fields: int
 
 
 class _Node:

@@ -162,12 +162,6 @@ def serving(stored: StoredDocument) -> Iterator[None]:
         current_document.reset(token)
 
 
-def stored_document() -> StoredDocument | None:
-    """The stored document the current operation runs, if any (for extensions)."""
-    current = current_document.get()
-    return current if isinstance(current, StoredDocument) else None
-
-
 # ---- reading the id from a request -------------------------------------------------------
 
 

@@ -11,7 +11,7 @@ import jwt
 import pytest
 from argon2 import PasswordHasher, Type, extract_parameters
 from argon2.exceptions import VerifyMismatchError
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlmodel import col
 
 from auth import passwords
@@ -207,6 +207,28 @@ async def test_passwords_are_stored_as_argon2id(
     assert extract_parameters(stored).type is Type.ID
     assert await passwords.verify_password(stored, alice.password) is True
     assert await passwords.verify_password(stored, "wrong-horse-1") is False
+
+
+async def test_a_hash_of_older_parameters_is_upgraded_at_sign_in(
+    gql: GraphQLClient, services: Services, alice: Account
+) -> None:
+    # given alice's password stored with weaker argon2 parameters than today's
+    weak = PasswordHasher(time_cost=1, memory_cost=8 * 1024, parallelism=1).hash(alice.password)
+    async with services.sessions.begin() as session:
+        await session.execute(
+            update(User).where(col(User.username) == "alice").values(password_hash=weak)
+        )
+    # when she signs in
+    body = await gql(SIGN_IN, {"input": {"username": "alice", "password": alice.password}})
+    assert_no_errors(body)
+    # then the stored hash has today's parameters and still takes her password
+    async with services.sessions() as session:
+        stored = await session.scalar(
+            select(col(User.password_hash)).where(col(User.username) == "alice")
+        )
+    assert stored is not None and stored != weak
+    assert not passwords.needs_rehash(stored)
+    assert await passwords.verify_password(stored, alice.password) is True
 
 
 async def test_unknown_user_check_costs_a_full_argon2id_verification() -> None:

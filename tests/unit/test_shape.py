@@ -6,9 +6,12 @@ visit per fragment definition and as counts that stop at their limit.
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 from graphql import parse
 
+from schema.limits import QueryLimits
 from schema.shape import ShapeLimits, measure
 from tests.limits_documents import (
     INTROSPECTION,
@@ -20,7 +23,13 @@ from tests.limits_documents import (
     sibling_fields,
 )
 
-DEFAULTS = ShapeLimits()
+DEFAULTS = QueryLimits().shape
+
+
+def limits(**changes: int) -> ShapeLimits:
+    return dataclasses.replace(DEFAULTS, **changes)
+
+
 DEEPEST = "query { systemInfos { edges { node { refBooks { id title } } } } }"
 CYCLE = "query { ...A } fragment A on Query { ...B __typename } fragment B on Query { ...A }"
 SELF_CYCLE = "query { ...A } fragment A on Query { me { id } ...A }"
@@ -98,8 +107,8 @@ def test_cycles_and_undefined_fragments_end_and_are_left_to_validation(document:
 
 def test_depth_counts_as_before_and_ignores_introspection() -> None:
     # the deepest real query is 4 levels: refused at 3, accepted at 4
-    assert "maximum depth of 3" in (refusal(DEEPEST, ShapeLimits(max_depth=3)) or "")
-    assert refusal(DEEPEST, ShapeLimits(max_depth=4)) is None
+    assert "maximum depth of 3" in (refusal(DEEPEST, limits(max_depth=3)) or "")
+    assert refusal(DEEPEST, limits(max_depth=4)) is None
     # and GraphiQL's introspection query (nested deeper) passes every default limit
     assert refusal(INTROSPECTION) is None
 
@@ -109,14 +118,14 @@ def test_depth_counts_through_fragments() -> None:
         "query { systemInfos { ...Edges } } "
         "fragment Edges on SystemInfoConnection { edges { node { refBooks { id } } } }"
     )
-    assert refusal(document, ShapeLimits(max_depth=4)) is None
-    assert "maximum depth of 3" in (refusal(document, ShapeLimits(max_depth=3)) or "")
+    assert refusal(document, limits(max_depth=4)) is None
+    assert "maximum depth of 3" in (refusal(document, limits(max_depth=3)) or "")
 
 
 def test_aliases_count_every_time_their_fragment_is_spread() -> None:
     # given a fragment with 2 aliases spread twice: 4 aliases
-    assert refusal(ALIASES_IN_FRAGMENT, ShapeLimits(max_aliases=4)) is None
-    message = refusal(ALIASES_IN_FRAGMENT, ShapeLimits(max_aliases=3)) or ""
+    assert refusal(ALIASES_IN_FRAGMENT, limits(max_aliases=4)) is None
+    message = refusal(ALIASES_IN_FRAGMENT, limits(max_aliases=3)) or ""
     assert "4 aliases" in message
 
 
@@ -127,21 +136,21 @@ def test_repeated_fields_are_counted_at_their_place_fragments_merged() -> None:
     for count in (27, 248):
         assert "selects 51 fields again" in (refusal(sibling_fields(count)) or "")
     assert "selects 3 fields again" in (
-        refusal(sibling_fields(248), ShapeLimits(max_repeated_fields=2)) or ""
+        refusal(sibling_fields(248), limits(max_repeated_fields=2)) or ""
     )
     # the same field under different aliases is not a repeat
     aliased = "query { " + " ".join(f"a{i}: me {{ id }}" for i in range(20)) + " }"
-    assert refusal(aliased, ShapeLimits(max_repeated_fields=0)) is None
+    assert refusal(aliased, limits(max_repeated_fields=0)) is None
     # a fragment selecting what its spread's place already selects repeats it
     merged = "query { me { id ...Id } } fragment Id on User { id }"
-    assert refusal(merged, ShapeLimits(max_repeated_fields=0)) is not None
+    assert refusal(merged, limits(max_repeated_fields=0)) is not None
 
 
 def test_fields_count_every_time_their_fragment_is_spread() -> None:
     document = FIVE_FIELDS_TWICE
     # 2 `me` + 2 x 5: 12 fields
-    assert refusal(document, ShapeLimits(max_fields=12)) is None
-    assert "more than 11 fields" in (refusal(document, ShapeLimits(max_fields=11)) or "")
+    assert refusal(document, limits(max_fields=12)) is None
+    assert "more than 11 fields" in (refusal(document, limits(max_fields=11)) or "")
 
 
 @pytest.mark.parametrize("document", [NESTED_INTROSPECTION, NESTED_THROUGH_FRAGMENT])
