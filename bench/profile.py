@@ -43,11 +43,14 @@ async def _tokens(
     return found
 
 
+ROOT = Path(__file__).resolve().parents[1]
+
+
 def _frame(line: str) -> str:
     # py-spy raw frames look like "function (path/to/file.py:123)".
     name, _, where = line.partition(" (")
     path = where.rsplit(":", 1)[0]
-    for marker in ("site-packages/", "/work/main/", "lib/python3"):
+    for marker in ("site-packages/", f"{ROOT}/", "lib/python3"):
         if marker in path:
             path = path.split(marker, 1)[1]
     return f"{name} ({path})"

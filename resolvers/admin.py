@@ -19,14 +19,20 @@ async def make_admin(services: Services, username: str, email: str, password: st
     Returns why it could not, or None on success.
     """
     async with services.sessions() as session:
-        existing = await session.scalar(
-            select(col(User.id)).where(
-                or_(
-                    col(User.username_key) == user_key(username),
-                    col(User.email_key) == user_key(email),
+        matching = (
+            await session.scalars(
+                select(col(User.id)).where(
+                    or_(
+                        col(User.username_key) == user_key(username),
+                        col(User.email_key) == user_key(email),
+                    )
                 )
             )
-        )
+        ).all()
+    if len(matching) > 1:
+        # The username names one account and the email another: which to promote is a guess.
+        return "the username and the email belong to two different accounts; give one account's"
+    existing = matching[0] if matching else None
     if existing is not None:
 
         async def promote(session: AsyncSession) -> None:

@@ -286,6 +286,18 @@ async def test_create_admin_command_promotes_an_existing_user(
     assert_no_errors(await gql(SIGN_IN, {"input": {"username": "bob", "password": bob.password}}))
 
 
+async def test_create_admin_command_refuses_a_username_and_email_of_two_accounts(
+    gql: GraphQLClient, services: Services, settings: Settings, alice: Account, bob: Account
+) -> None:
+    # when create-admin names alice by username and bob by email
+    done = await create_admin(settings.database_url, "alice", "bob@example.com", "ignored-pass-1")
+    # then it refuses, and nobody became an admin
+    assert done.returncode != 0
+    assert "two different accounts" in done.stderr
+    for account in (alice, bob):
+        assert assert_no_errors(await gql(ME, token=account.token))["me"]["isAdmin"] is False
+
+
 async def test_create_admin_command_refuses_a_weak_password(
     services: Services, settings: Settings
 ) -> None:

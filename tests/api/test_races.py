@@ -159,13 +159,17 @@ async def test_an_update_takes_its_time_after_the_row_lock(
     touch = text("UPDATE ref_book SET updated_at = :at WHERE user_id = :u")
     async with services.engine.connect() as holder:
         await holder.execute(touch, {"at": naive_utc_now(), "u": user_pk(owner)})
-        # when an update through the API starts and has to wait for that lock
+        # when an update through the API starts and sends the statement that waits for it
+        locking = await_locking_statement(services, holder.sync_connection)
         waiting = asyncio.ensure_future(
             gql(UPDATE_BOOK, {"id": book, "input": {"title": "Later"}}, token=owner.token)
         )
-        await asyncio.sleep(0.3)  # time to reach the lock; it cannot get past it
+        try:
+            await asyncio.wait_for(locking.wait(), timeout=30)
+        finally:
+            event.remove(services.engine.sync_engine, "before_cursor_execute", locking.hook)
         assert not waiting.done()
-        # and the holder writes a time of its own, later than the update began, and commits
+        # and the holder writes a time of its own, later than that, and commits
         holder_time = naive_utc_now()
         await holder.execute(touch, {"at": holder_time, "u": user_pk(owner)})
         await holder.commit()
@@ -173,6 +177,30 @@ async def test_an_update_takes_its_time_after_the_row_lock(
     # then the update that waited carries a time after the holder's
     updated = datetime.fromisoformat(assert_no_errors(body)["updateRefBook"]["updatedAt"])
     assert updated > holder_time.replace(tzinfo=UTC)
+
+
+class LockingStatement(asyncio.Event):
+    hook: Any
+
+
+def await_locking_statement(services: Services, holder: Any) -> LockingStatement:
+    """Set when another connection than `holder` sends a statement that writes or locks
+    ref_book rows (or begins a SQLite write): from there on it waits for the holder."""
+    seen = LockingStatement()
+
+    def hook(conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        sql = statement.lstrip().upper()
+        takes_lock = (
+            sql.startswith("BEGIN IMMEDIATE")
+            or sql.startswith("UPDATE REF_BOOK")
+            or ("FROM REF_BOOK" in sql and "FOR UPDATE" in sql)
+        )
+        if conn is not holder and takes_lock:
+            seen.set()
+
+    seen.hook = hook
+    event.listen(services.engine.sync_engine, "before_cursor_execute", hook)
+    return seen
 
 
 def naive_utc_now() -> datetime:
