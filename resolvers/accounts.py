@@ -19,7 +19,7 @@ from models.types import utcnow
 from resolvers.context import Context
 from resolvers.entities import USER
 from resolvers.errors import bad_input, rate_limited, unauthenticated
-from resolvers.validation import FieldErrors
+from resolvers.validation import USERNAME_RE, FieldErrors
 from resolvers.writes import write
 
 WRONG_CREDENTIALS = "Invalid username or password."
@@ -157,6 +157,10 @@ async def _reserve_password_check(ctx: Context, username: str) -> list[tuple[Lim
 
 async def sign_in(ctx: Context, username: str, password: str) -> AuthResult:
     ctx.spend_password_work()
+    if not USERNAME_RE.fullmatch(username):
+        # No account has such a name (the rule is public): nothing to check or to count, and
+        # no throttle key made from whatever the client sent.
+        raise unauthenticated(WRONG_CREDENTIALS)
     checks = await _reserve_password_check(ctx, username)
     try:
         async with ctx.reads() as session:

@@ -346,3 +346,16 @@ async def test_a_sign_in_the_database_could_not_serve_does_not_count(
         limits = app.services.limits
         checks = [(limits.sign_in_username, "dora"), (limits.sign_in_address, "127.0.0.1")]
         assert await app.services.throttle.reserve(checks) is None
+
+
+async def test_a_name_no_account_can_have_makes_no_throttle_key(
+    gql: GraphQLClient, services: Services
+) -> None:
+    # given an in-process store / when sign-ins arrive with names no account can have
+    store = services.throttle.store
+    assert isinstance(store, MemoryStore)
+    for name in ("x" * 10_000, "spaces are not allowed", ""):
+        body = await gql(SIGN_IN, {"input": {"username": name, "password": "whatever-1"}})
+        # then each is the usual wrong-credentials answer, and nothing was stored for it
+        assert_error_code(body, "UNAUTHENTICATED")
+    assert store._windows == {}
