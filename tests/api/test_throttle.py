@@ -17,6 +17,7 @@ import pytest
 from redis import Redis
 
 from auth.throttle import Limit, MemoryStore, RedisStore, Throttle
+from services import Services
 from settings import Settings
 from tests.documents import CHANGE_PASSWORD, DELETE_ACCOUNT, SIGN_IN, SIGN_UP
 from tests.hardening import App, app_with
