@@ -19,9 +19,13 @@ import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from schema import request_json
+from settings import Settings
 
-DEFAULT_MAX_BODY_BYTES = 1024 * 1024
-DEFAULT_BODY_READ_TIMEOUT_SECONDS = 10.0
+# Before the lifespan has built the services: the settings' own defaults.
+DEFAULT_MAX_BODY_BYTES: int = Settings.model_fields["max_body_bytes"].default
+DEFAULT_BODY_READ_TIMEOUT_SECONDS: float = Settings.model_fields[
+    "body_read_timeout_seconds"
+].default
 ALLOWED_METHODS = ("GET", "POST")
 
 CODES = {

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import sqlite3
-import time
 from collections.abc import Iterator
 
 import pymysql
@@ -79,18 +78,16 @@ async def test_an_operation_stuck_on_a_lock_times_out_and_writes_nothing(
         pk = pk_of(created["id"], "RefBook")
         assert pk is not None
         # when an update needs a lock that another connection holds
+        # (held until the answer is back: an answer while it is held came from the deadline)
         with row_locked_elsewhere(settings.database_url, pk):
-            started = time.monotonic()
             body = await app.gql(
                 UPDATE_BOOK, {**book, "input": {"title": "Changed"}}, token=alice.token
             )
-            waited = time.monotonic() - started
             # then the client is told at the deadline, not when the lock goes
             error = assert_error_code(body, "SERVICE_UNAVAILABLE")
             assert "timed out after 0.5 s" in error["message"]
             assert error["extensions"]["timeoutSeconds"] == TIMEOUT
             assert body["data"] is None
-            assert waited < 5, waited
         # and once the lock is gone and the cancelled operation has unwound
         assert await drain_cancelled(10) == 0
     # then its write is nowhere

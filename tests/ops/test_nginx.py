@@ -165,22 +165,33 @@ async def test_requests_are_proxied_to_the_service(
     assert len(request_id) == 32 and int(request_id, 16) >= 0
 
 
-@pytest.mark.parametrize(
-    "path", ["/metrics", "/metrics?name[]=x", "//metrics", "/%6Detrics", "/./metrics", "/metrics/"]
-)
-async def test_metrics_are_not_exposed(
-    nginx: Service, app_server: Service, client: httpx.AsyncClient, path: str
+INTERNAL = {"metrics": b"# HELP", "readyz": b'"database"'}
+SPELLINGS = ["/{}", "/{}?name[]=x", "//{}", "/./{}", "/{}/"]
+CASES = [
+    *((endpoint, spelling.format(endpoint)) for endpoint in INTERNAL for spelling in SPELLINGS),
+    ("metrics", "/%6Detrics"),
+    ("readyz", "/%72eadyz"),
+]
+
+
+@pytest.mark.parametrize(("endpoint", "path"), CASES)
+async def test_internal_endpoints_are_not_exposed(
+    nginx: Service,
+    app_server: Service,
+    client: httpx.AsyncClient,
+    endpoint: str,
+    path: str,
 ) -> None:
-    # given metrics the app serves to whoever reaches it directly
-    direct = await client.get(f"{app_server.url}/metrics")
-    assert direct.status_code == 200 and "# HELP" in direct.text
-    # when they are asked for through nginx, in any spelling of the path
+    # given what the app serves to whoever reaches it directly (metrics, readiness)
+    direct = await client.get(f"{app_server.url}/{endpoint}")
+    assert direct.status_code == 200 and INTERNAL[endpoint] in direct.content
+    # when it is asked for through nginx, in any spelling of the path
     exchange = raw_exchange(
         nginx.port, f"GET {path} HTTP/1.1\r\nHost: api\r\n\r\n".encode(), await_close=False
     )
-    # then nginx does not hand them out
+    # then nginx does not hand it out
     assert exchange.status != 200, exchange
-    assert b"# HELP" not in exchange.body and b"gpts_" not in exchange.body
+    assert INTERNAL[endpoint] not in exchange.body and b"gpts_" not in exchange.body
 
 
 async def test_a_body_over_client_max_body_size_is_413_from_nginx(
