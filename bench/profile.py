@@ -43,9 +43,6 @@ async def _tokens(
     return found
 
 
-ROOT = Path(__file__).resolve().parents[1]
-
-
 def _frame(line: str) -> str:
     # py-spy raw frames look like "function (path/to/file.py:123)".
     name, _, where = line.partition(" (")
