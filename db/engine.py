@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.log import InstanceLogger
 
+from db.decoders import DECODERS
 from db.errors import is_disconnect, is_not_serving
 from db.functions import SQLITE_LOWER
 from db.liveness import watch_liveness
@@ -56,7 +57,10 @@ def create_engine(settings: Settings, *, reads: bool = False) -> AsyncEngine:
             max_overflow=settings.db_max_overflow,
             pool_recycle=settings.db_pool_recycle_seconds,
             pool_timeout=settings.db_connect_timeout_seconds * 2,
-            connect_args={"connect_timeout": settings.db_connect_timeout_seconds},
+            connect_args={
+                "connect_timeout": settings.db_connect_timeout_seconds,
+                "conv": DECODERS,
+            },
         )
         if reads:
             # Each statement its own transaction; SQLAlchemy then skips the DBAPI rollback

@@ -46,3 +46,20 @@ def contains_folded(column: Any, text: str) -> ColumnElement[bool]:
     """`column` contains `text`, ignoring case; `%`, `_` and the escape character in `text`
     match themselves (SQLAlchemy's autoescape)."""
     return folded(column).contains(text.lower(), autoescape=True)
+
+
+# The escape character SQLAlchemy's autoescape uses; `escape_like` does what it does, for a
+# text that is bound at execution rather than built into the statement.
+LIKE_ESCAPE = "/"
+
+
+def escape_like(text: str) -> str:
+    """`text` lowered and escaped for `contains_folded_param`: what `contains_folded` binds."""
+    escaped = text.lower().replace(LIKE_ESCAPE, LIKE_ESCAPE * 2)
+    return escaped.replace("%", LIKE_ESCAPE + "%").replace("_", LIKE_ESCAPE + "_")
+
+
+def contains_folded_param(column: Any, param: Any) -> ColumnElement[bool]:
+    """`contains_folded` with the text as a bind parameter (given through `escape_like`): the
+    same SQL, in a statement built once."""
+    return folded(column).contains(param, escape=LIKE_ESCAPE)

@@ -28,6 +28,16 @@ from settings import Settings
 _UNRESOLVED: Any = object()
 # Built once: every signed-in request that is not proven current on the way runs it.
 _CALLER = select(User).where(col(User.id) == bindparam("user_id"))
+_USERS = User.__table__.c  # type: ignore[attr-defined]
+# Whether the token is current, for a statement about the caller's data: uncorrelated, so the
+# database evaluates it once per statement. Built once, in plain Core (no ORM entity, so the
+# statements it joins take the session's Core path); its values come from `current_params`.
+TOKEN_CURRENT: ColumnElement[bool] = exists(
+    select(_USERS.id).where(
+        _USERS.id == bindparam("current_user_id"),
+        _USERS.token_version == bindparam("current_version"),
+    )
+)
 
 
 @dataclass(slots=True)
@@ -81,21 +91,17 @@ class Context:
             raise unauthenticated()
         return claims
 
-    def token_current(self) -> ColumnElement[bool]:
-        """A column for a statement about the caller's data: whether the token is current.
+    def current_params(self) -> dict[str, int]:
+        """The values of `TOKEN_CURRENT` for this caller (UNAUTHENTICATED without valid claims).
 
-        Uncorrelated, so the database evaluates it once per statement; a statement that
-        selects it and gets True hands the proof to `prove_current`.
+        A statement that selects `TOKEN_CURRENT` with them and gets True hands the proof to
+        `prove_current`.
         """
         claims = self.require_claims()
-        return exists(
-            select(col(User.id)).where(
-                col(User.id) == claims.user_id, col(User.token_version) == claims.version
-            )
-        )
+        return {"current_user_id": claims.user_id, "current_version": claims.version}
 
     def prove_current(self, proof: object) -> None:
-        """Record what a `token_current()` column answered (None: it was not asked)."""
+        """Record what a `TOKEN_CURRENT` column answered (None: it was not asked)."""
         claims = self.claims()
         # MySQL answers an EXISTS column with 1, SQLite with True.
         if claims is not None and (proof is True or proof == 1):

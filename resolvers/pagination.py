@@ -13,10 +13,20 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import ColumnElement, and_, exists, func, or_, select
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Integer,
+    and_,
+    bindparam,
+    exists,
+    func,
+    or_,
+    select,
+)
 from sqlmodel import SQLModel
 
-from db.functions import contains_folded
+from db.functions import contains_folded_param, escape_like
 from db.reads import ReadSessions
 from models.types import UTCDateTime
 from resolvers.cursors import DEFAULT_FIELD, CursorKey, decode_cursor, encode_cursor, search_tag
@@ -123,72 +133,140 @@ def _fits(entity: Entity[Any], column: str, key: CursorKey) -> bool:
 
 
 def _following(
-    sort: Any, ident: Any, key: CursorKey, descending: bool, inclusive: bool = False
+    sort: Any, ident: Any, key: str, descending: bool, inclusive: bool = False
 ) -> ColumnElement[bool]:
-    """Rows that come after `key` in the order (at or after it when `inclusive`).
+    """Rows that come after the cursor bound as `key` in the order (at or after it when
+    `inclusive`); its values are the parameters `<key>_value` and `<key>_id`.
 
     Written as a bounded range on the sort column, so the (owner, column, id) index serves it.
     """
+    value = bindparam(f"{key}_value", type_=sort.type)
+    pk = bindparam(f"{key}_id", type_=ident.type)
     if descending:
-        tie = ident <= key.id if inclusive else ident < key.id
-        return and_(sort <= key.value, or_(sort < key.value, tie))
-    tie = ident >= key.id if inclusive else ident > key.id
-    return and_(sort >= key.value, or_(sort > key.value, tie))
+        tie = ident <= pk if inclusive else ident < pk
+        return and_(sort <= value, or_(sort < value, tie))
+    tie = ident >= pk if inclusive else ident > pk
+    return and_(sort >= value, or_(sort > value, tie))
 
 
-def search_filter(entity: Entity[Any], search: str | None) -> list[ColumnElement[bool]]:
-    """Case-insensitive contains on any of the entity's search columns; `%`, `_` and `\\`
-    match themselves."""
-    if not search:
-        return []
-    return [or_(*(contains_folded(entity.column(name), search) for name in entity.search))]
+_SEARCH: BindParameter[str] = bindparam("search")
+_LIMIT: BindParameter[int] = bindparam("page_limit", type_=Integer)
 
 
-async def paginate(
-    sessions: ReadSessions,
-    entity: Entity[M],
-    where: Sequence[ColumnElement[bool]],
-    args: PageArgs,
-    extras: Mapping[str, ColumnElement[Any]] | None = None,
-) -> Page[M]:
-    """One page of `entity` rows matching `where` and the search, per the Relay spec.
+def search_filter(entity: Entity[Any]) -> list[ColumnElement[bool]]:
+    """Case-insensitive contains on any of the entity's search columns, the text bound as
+    `search` (through `escape_like`: `%`, `_` and `\\` match themselves)."""
+    return [or_(*(contains_folded_param(entity.column(name), _SEARCH) for name in entity.search))]
+
+
+@dataclass(frozen=True, slots=True)
+class _Statements:
+    page: Any
+    # Whether anything lies beyond the outer cursor, asked alone (an empty page carries no
+    # answer); None when the shape has no outer cursor.
+    probe: Any
+    count: Any
+
+
+class PageQuery(Generic[M]):
+    """The statements of `entity`'s pages within one scope, each shape built once.
+
+    `where` and `extras` are built once too, with bind parameters for what varies per
+    request (given to `paginate` as `params`). Building a statement per request, and
+    SQLAlchemy computing a cache key for each new one, cost more CPU than running it. Shapes
+    are few (order column, direction, which cursors, search or not), so the memo is bounded.
 
     `extras` are scalar expressions that do not depend on the row (an uncorrelated EXISTS,
     say): they ride along in the page's statement and come back by name in `Page.extras`.
     """
-    plan = _plan(entity, args)
-    sort, ident = entity.column(plan.column), entity.column("id")
-    matching = [*where, *search_filter(entity, args.search)]
-    bounds = list(matching)
-    if plan.after is not None:
-        bounds.append(_following(sort, ident, plan.after, plan.descending))
-    if plan.before is not None:
-        bounds.append(_following(sort, ident, plan.before, not plan.descending))
 
-    # Backward pages are read in the opposite order, then turned around.
-    reading_descending = plan.descending != plan.backward
-    order = (sort.desc(), ident.desc()) if reading_descending else (sort.asc(), ident.asc())
-    named = dict(extras or {})
-    # Relay: the side we did not page toward is known only through its cursor. Asked in the
-    # page's own statement (an uncorrelated EXISTS, evaluated once), not in a second one.
-    outer = plan.before if plan.backward else plan.after
-    probe = None
-    if outer is not None:
-        # Forward: anything at or before `after`; backward: anything at or after `before`.
-        outward = plan.descending if plan.backward else not plan.descending
-        edge = _following(sort, ident, outer, outward, inclusive=True)
-        probe = exists(select(ident).where(*matching, edge))
-        named[_BEYOND] = probe
-    selected = [*entity.columns, *(expr.label(name) for name, expr in named.items())]
-    stmt = select(*selected).where(*bounds).order_by(*order).limit(plan.limit + 1)
+    def __init__(
+        self,
+        entity: Entity[M],
+        where: Sequence[ColumnElement[bool]] = (),
+        extras: Mapping[str, ColumnElement[Any]] | None = None,
+    ) -> None:
+        self.entity = entity
+        self.where = tuple(where)
+        self.extras = dict(extras or {})
+        self._built: dict[tuple[Any, ...], _Statements] = {}
+
+    def statements(self, plan: _Plan, searching: bool) -> _Statements:
+        shape = (
+            plan.column,
+            plan.descending,
+            plan.backward,
+            plan.after is not None,
+            plan.before is not None,
+            searching,
+        )
+        built = self._built.get(shape)
+        if built is None:
+            built = self._built[shape] = self._build(plan, searching)
+        return built
+
+    def _build(self, plan: _Plan, searching: bool) -> _Statements:
+        entity = self.entity
+        sort, ident = entity.column(plan.column), entity.column("id")
+        matching = [*self.where, *(search_filter(entity) if searching else [])]
+        bounds = list(matching)
+        if plan.after is not None:
+            bounds.append(_following(sort, ident, "after", plan.descending))
+        if plan.before is not None:
+            bounds.append(_following(sort, ident, "before", not plan.descending))
+
+        # Backward pages are read in the opposite order, then turned around.
+        reading_descending = plan.descending != plan.backward
+        order = (sort.desc(), ident.desc()) if reading_descending else (sort.asc(), ident.asc())
+        named = dict(self.extras)
+        # Relay: the side we did not page toward is known only through its cursor. Asked in
+        # the page's own statement (an uncorrelated EXISTS, evaluated once), not in a second.
+        outer = "before" if plan.backward else "after"
+        has_outer = (plan.before if plan.backward else plan.after) is not None
+        probe = None
+        if has_outer:
+            # Forward: anything at or before `after`; backward: anything at or after `before`.
+            outward = plan.descending if plan.backward else not plan.descending
+            edge = _following(sort, ident, outer, outward, inclusive=True)
+            probe = exists(select(ident).where(*matching, edge))
+            named[_BEYOND] = probe
+        selected = [*entity.columns, *(expr.label(name) for name, expr in named.items())]
+        page = select(*selected).where(*bounds).order_by(*order).limit(_LIMIT)
+        count = select(func.count()).select_from(entity.table).where(*matching)
+        return _Statements(page=page, probe=None if probe is None else select(probe), count=count)
+
+
+async def paginate(
+    sessions: ReadSessions,
+    query: PageQuery[M],
+    args: PageArgs,
+    params: Mapping[str, Any] | None = None,
+) -> Page[M]:
+    """One page of `query.entity` rows in its scope and the search, per the Relay spec.
+
+    `params` are the values of the scope's bind parameters.
+    """
+    entity = query.entity
+    plan = _plan(entity, args)
+    searching = bool(args.search)
+    built = query.statements(plan, searching)
+    values_in: dict[str, Any] = {**(params or {}), "page_limit": plan.limit + 1}
+    if searching:
+        assert args.search is not None
+        values_in["search"] = escape_like(args.search)
+    for name, key in (("after", plan.after), ("before", plan.before)):
+        if key is not None:
+            values_in[f"{name}_value"] = key.value
+            values_in[f"{name}_id"] = key.id
 
     async with sessions() as session:
-        found = (await session.execute(stmt)).all()
+        found = (await session.execute(built.page, values_in)).all()
         width = len(entity.columns)
-        values: dict[str, Any] = dict(zip(named, found[0][width:], strict=True)) if found else {}
-        if probe is not None and not found:
+        names = [*query.extras, *([_BEYOND] if built.probe is not None else [])]
+        values: dict[str, Any] = dict(zip(names, found[0][width:], strict=True)) if found else {}
+        if built.probe is not None and not found:
             # An empty page carries no answer: ask alone.
-            values[_BEYOND] = await session.scalar(select(probe))
+            values[_BEYOND] = await session.scalar(built.probe, values_in)
     beyond = bool(values.pop(_BEYOND, False))
     rows = entity.rows(found)
     more = len(rows) > plan.limit
@@ -196,11 +274,11 @@ async def paginate(
     if plan.backward:
         rows.reverse()
 
+    count_params = {k: v for k, v in values_in.items() if k != "page_limit"}
+
     async def count() -> int:
         async with sessions() as session:
-            total = await session.scalar(
-                select(func.count()).select_from(entity.model).where(*matching)
-            )
+            total = await session.scalar(built.count, count_params)
         return int(total or 0)
 
     field_name, descending, tag, column = args.order.field, plan.descending, plan.tag, plan.column
@@ -214,5 +292,5 @@ async def paginate(
         has_previous_page=more if plan.backward else beyond,
         count=count,
         cursor_of=cursor_of,
-        extras={name: values[name] for name in (extras or {}) if name in values},
+        extras={name: values[name] for name in query.extras if name in values},
     )

@@ -113,7 +113,7 @@ class Link:
         target_id = self.target.column("id")
         stmt = (
             select(self.owner_key, *self.target.columns)
-            .join(self.target.model, target_id == self.target_key)
+            .join(self.target.table, target_id == self.target_key)
             .where(self.owner_key.in_(_KEYS))
             .order_by(self.owner_key, position)
         )
