@@ -63,6 +63,7 @@ from graphql.pyutils import Path, Undefined, gather_with_cancel
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from resolvers.errors import ErrorCode
+from schema.awaitable import fast_is_awaitable
 from schema.errors import tag
 from schema.plans import (
     LEAF,
@@ -120,6 +121,8 @@ class StockExecutionContext(_CoercionTagged):
 class FastExecutionContext(_CoercionTagged):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # Asked of every value; on model rows strawberry's answer costs a pydantic lookup.
+        self.is_awaitable = fast_is_awaitable(self.is_awaitable)  # type: ignore[assignment]
         manager = self.middleware_manager
         # Middleware wraps every resolver, basic ones included: then nothing may skip it.
         self._fast = manager is None or not manager.middlewares
