@@ -1,23 +1,31 @@
-"""The GraphQL executor: graphql-core's, with a fast path for leaves that need no resolver.
+"""The GraphQL executor: graphql-core's, with a fast path for fields that need no Info.
 
 Most fields of a response are scalars read straight off their parent (strawberry "basic"
 fields: no resolver, no permission classes or other field extensions): a page of 20 public
 scripts has ~260 of them among ~345 fields. graphql-core runs each one through the whole
 field machinery: a resolve-info tuple, a response path, the resolver, `is_awaitable`
-checks and `complete_value`'s type dispatch (~3.7 us a field here). For those fields this
-executor calls the field's own resolver (strawberry's, so its `default_resolver` still
-decides the value: the global `id` of a Node is computed there) and coerces the value with
-the field type's own `coerce_output_value`, nothing else.
+checks and `complete_value`'s type dispatch (~3.7 us a field here). Fields that have a plan
+(schema/plans.py: basic fields, and synchronous resolvers that take only the parent, e.g.
+a connection's `edges` and `pageInfo`, `descriptionSummary`) are read by calling their
+Python function directly (for basic fields strawberry's `default_resolver`, which still
+decides the value: the global `id` of a Node is computed there), without strawberry's
+resolver wrapper (Info, argument conversion, the extension chain) or graphql-core's
+`execute_field`; leaves are coerced with the field type's own `coerce_output_value` (or
+kept, for a plain str/bool/int of the built-in scalars), and an object type without
+`is_type_of` (edges, page info, scripts) has its sub-selection executed directly.
 
 What keeps the spec: the fast path is taken only when its answer is the one graphql-core
 would give; a value that is null for a non-null field, an exception (raised or returned),
 an awaitable, or a value the scalar refuses goes the normal way with the value already
-read, so its error, path and null propagation are graphql-core's own. Everything else
-(fields with resolvers or permission classes, objects, abstract types and `is_type_of`,
-introspection) is untouched; `@include`/`@skip`, aliases and fragments are resolved before
-(field collection), and the response keeps the document's order. A schema with resolver
-middleware (a strawberry extension implementing `resolve`) runs entirely the normal way.
-Lists of scalars that are already there (e.g. generatedDialogue) are coerced in one loop.
+read, so its error, path and null propagation are graphql-core's own. Object types with
+`is_type_of` are completed by graphql-core's complete_object_value, with a real Info.
+Everything else (fields with arguments, `info`, async resolvers or permission classes and
+other extensions, abstract types, introspection) is untouched; `@include`/`@skip`,
+aliases and fragments are resolved before (field collection), and the response keeps the
+document's order. A schema with resolver middleware (a strawberry extension implementing
+`resolve`) runs entirely the normal way. Lists that are already there are completed in one
+loop: scalars coerced (e.g. generatedDialogue), objects each completed as graphql-core's
+complete_list_item_value would, errors at the item's path.
 
 tests/unit/test_execution.py and tests/api/test_executor_differential.py run documents
 through this and graphql-core's stock executor and compare data and errors exactly.
@@ -33,16 +41,14 @@ no "Did you mean" either.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import date, datetime
-from typing import Any, ClassVar, NamedTuple
+from typing import Any, ClassVar
 from weakref import WeakKeyDictionary
 
 from graphql import (
     GraphQLEnumType,
-    GraphQLField,
     GraphQLInterfaceType,
-    GraphQLLeafType,
     GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
@@ -50,95 +56,42 @@ from graphql import (
     GraphQLScalarType,
     GraphQLSchema,
     GraphQLUnionType,
-    is_leaf_type,
 )
 from graphql.execution.collect_fields import FieldDetailsList, GroupedFieldSet
 from graphql.execution.executor import to_nodes
 from graphql.pyutils import Path, Undefined, gather_with_cancel
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
-from strawberry.schema.schema_converter import GraphQLCoreConverter
-from strawberry.types.field import StrawberryField
 
 from resolvers.errors import ErrorCode
+from schema.awaitable import fast_is_awaitable
 from schema.errors import tag
+from schema.plans import (
+    LEAF,
+    OBJECT,
+    ItemPlan,
+    Plan,
+    TypeName,
+    field_plan,
+    int_in_range,
+    item_plan,
+)
 
 __all__ = ["FastExecutionContext", "StockExecutionContext", "quiet"]
 
-# strawberry's resolver for a field without resolver or extensions (schema_converter.py,
-# `from_resolver`): it ignores the info argument.
-_BASIC_RESOLVER_NAME = "_get_basic_result"
 _MISSING: Any = object()
 # Values of these types are neither exceptions nor awaitables: no need to ask.
 _PLAIN: frozenset[type] = frozenset({str, int, float, bool, datetime, date})
 
-
-class _Leaf(NamedTuple):
-    """How to complete one basic leaf field without graphql-core's field machinery."""
-
-    # What strawberry's basic resolver calls: `StrawberryField.get_result` without a base
-    # resolver is `default_resolver(source, python_name)`.
-    read: Callable[[Any, str], Any]
-    python_name: str
-    coerce: Callable[[Any], Any]
-    non_null: bool
-    field_def: GraphQLField
-
-
-class _TypeName:
-    """`__typename` on an object type: its name, as graphql-core's meta field answers."""
-
-
-_TYPENAME = _TypeName()
-_Plan = _Leaf | _TypeName | None
-_Entry = tuple[str, FieldDetailsList, _Plan]
+_Entry = tuple[str, FieldDetailsList, Plan | TypeName | None]
 
 # Per schema, per object type name, per field name: how it completes (None: the normal way).
-_PLANS: WeakKeyDictionary[GraphQLSchema, dict[str, dict[str, _Plan]]] = WeakKeyDictionary()
-# Per schema, per list item type: (coerce, item is non-null) when items are leaves.
-_LEAF_ITEMS: WeakKeyDictionary[
-    GraphQLSchema, dict[GraphQLOutputType, tuple[Callable[[Any], Any], bool] | None]
-] = WeakKeyDictionary()
-
-
-def _leaf_plan(parent_type: GraphQLObjectType, name: str) -> _Plan:
-    if name == "__typename":
-        return _TYPENAME
-    field_def = parent_type.fields.get(name)
-    if field_def is None or field_def.args:
-        return None
-    resolve = field_def.resolve
-    definition = (field_def.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
-    if (
-        resolve is None
-        or getattr(resolve, "__name__", "") != _BASIC_RESOLVER_NAME
-        or not isinstance(definition, StrawberryField)
-        or not definition.is_basic_field
-        or type(definition).get_result is not StrawberryField.get_result
-        or definition.base_resolver is not None
-    ):
-        return None
-    return_type = field_def.type
-    non_null = isinstance(return_type, GraphQLNonNull)
-    inner = return_type.of_type if isinstance(return_type, GraphQLNonNull) else return_type
-    if not is_leaf_type(inner):
-        return None
-    leaf: GraphQLLeafType = inner
-    return _Leaf(
-        definition.default_resolver,
-        definition.python_name,
-        leaf.coerce_output_value,
-        non_null,
-        field_def,
-    )
-
-
-def _leaf_items(item_type: GraphQLOutputType) -> tuple[Callable[[Any], Any], bool] | None:
-    non_null = isinstance(item_type, GraphQLNonNull)
-    inner = item_type.of_type if isinstance(item_type, GraphQLNonNull) else item_type
-    if not is_leaf_type(inner):
-        return None
-    leaf: GraphQLLeafType = inner
-    return leaf.coerce_output_value, non_null
+_PLANS: WeakKeyDictionary[GraphQLSchema, dict[str, dict[str, Plan | TypeName | None]]] = (
+    WeakKeyDictionary()
+)
+# Per schema, per list item type: how its items complete (None: the normal way).
+_ITEM_PLANS: WeakKeyDictionary[GraphQLSchema, dict[GraphQLOutputType, ItemPlan | None]] = (
+    WeakKeyDictionary()
+)
 
 
 class _CoercionTagged(StrawberryGraphQLCoreExecutionContext):
@@ -168,20 +121,21 @@ class StockExecutionContext(_CoercionTagged):
 class FastExecutionContext(_CoercionTagged):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # Asked of every value; on model rows strawberry's answer costs a pydantic lookup.
+        self.is_awaitable = fast_is_awaitable(self.is_awaitable)  # type: ignore[assignment]
         manager = self.middleware_manager
         # Middleware wraps every resolver, basic ones included: then nothing may skip it.
         self._fast = manager is None or not manager.middlewares
-        # @stream would make lists incremental; only a schema without it takes the list path
-        # (no resolver runs there, so middleware does not matter).
+        # @stream would make lists incremental; only a schema without it takes the list path.
         self._fast_lists = self.schema.get_directive("stream") is None
         plans = _PLANS.get(self.schema)
         if plans is None:
             plans = _PLANS[self.schema] = {}
         self._plans = plans
-        leaf_items = _LEAF_ITEMS.get(self.schema)
-        if leaf_items is None:
-            leaf_items = _LEAF_ITEMS[self.schema] = {}
-        self._leaf_items = leaf_items
+        item_plans = _ITEM_PLANS.get(self.schema)
+        if item_plans is None:
+            item_plans = _ITEM_PLANS[self.schema] = {}
+        self._item_plans = item_plans
         # Per request, per grouped field set (collected once per selection and type, then
         # reused for every object of a list): its fields with their plans.
         self._entries: dict[int, tuple[GroupedFieldSet, list[_Entry]]] = {}
@@ -201,7 +155,7 @@ class FastExecutionContext(_CoercionTagged):
             name = node.name.value
             plan = by_name.get(name, _MISSING)
             if plan is _MISSING:
-                plan = by_name[name] = _leaf_plan(parent_type, name)
+                plan = by_name[name] = field_plan(parent_type, name)
             if node.arguments or field_details_list[0].fragment_variable_values:
                 plan = None
             entries.append((response_name, field_details_list, plan))
@@ -217,8 +171,8 @@ class FastExecutionContext(_CoercionTagged):
         grouped_field_set: GroupedFieldSet,
         position_context: Any,
     ) -> Any:
-        # graphql-core's execute_fields, with basic leaves and __typename completed inline.
-        if not self._fast:
+        # graphql-core's execute_fields, with planned fields and __typename completed inline.
+        if not self._fast or position_context is not None:
             return super().execute_fields(
                 parent_type, source_value, path, grouped_field_set, position_context
             )
@@ -229,27 +183,20 @@ class FastExecutionContext(_CoercionTagged):
             for response_name, field_details_list, plan in self._entries_of(
                 parent_type, grouped_field_set
             ):
-                if plan is _TYPENAME:
-                    results[response_name] = parent_type.name
-                    continue
-                if plan is not None:
-                    assert isinstance(plan, _Leaf)
-                    result = self._complete_leaf(
-                        plan,
-                        parent_type,
-                        source_value,
-                        field_details_list,
-                        path,
-                        response_name,
-                        position_context,
-                    )
-                else:
+                if plan is None:
                     result = self.execute_field(
                         parent_type,
                         source_value,
                         field_details_list,
                         Path(path, response_name, parent_type.name),
                         position_context,
+                    )
+                elif isinstance(plan, TypeName):
+                    results[response_name] = parent_type.name
+                    continue
+                else:
+                    result = self._execute_planned(
+                        plan, parent_type, source_value, field_details_list, path, response_name
                     )
                 if result is not Undefined:
                     results[response_name] = result
@@ -276,49 +223,109 @@ class FastExecutionContext(_CoercionTagged):
 
         return get_results()
 
-    def _complete_leaf(
+    def _execute_planned(
         self,
-        plan: _Leaf,
+        plan: Plan,
         parent_type: GraphQLObjectType,
         source_value: Any,
         field_details_list: FieldDetailsList,
         path: Path | None,
         response_name: str,
-        position_context: Any,
     ) -> Any:
+        # execute_field for a planned field: its function called directly, its value
+        # completed inline when nothing can go wrong, else graphql-core's way with that value.
         try:
-            value = plan.read(source_value, plan.python_name)
+            if plan.basic:
+                value = plan.read(source_value, plan.python_name)
+            else:
+                value = plan.read(source_value)
         except Exception as raw_error:
             return self._complete_normally(
-                plan, parent_type, field_details_list, path, response_name, position_context,
-                _MISSING, raw_error,
-            )  # fmt: skip
+                plan, parent_type, field_details_list, path, response_name, _MISSING, raw_error
+            )
         if value is None:
             if not plan.non_null:
                 return None
-        elif type(value) in _PLAIN or not (
+        elif plan.kind == LEAF:
+            kind = type(value)
+            if kind is plan.passthrough and (kind is not int or int_in_range(value)):
+                return value
+            if kind in _PLAIN or not (
+                isinstance(value, Exception) or value is Undefined or self.is_awaitable(value)
+            ):
+                assert plan.coerce is not None
+                try:
+                    coerced = plan.coerce(value)
+                except Exception:
+                    coerced = None
+                if coerced is not None and coerced is not Undefined:
+                    return coerced
+        elif plan.kind == OBJECT and not (
             isinstance(value, Exception) or value is Undefined or self.is_awaitable(value)
         ):
-            try:
-                coerced = plan.coerce(value)
-            except Exception:
-                coerced = None
-            if coerced is not None and coerced is not Undefined:
-                return coerced
-        # Whatever graphql-core would turn into an error (or await): its own way, same value.
+            return self._complete_object(
+                plan, parent_type, field_details_list, path, response_name, value
+            )
+        # Whatever graphql-core would turn into an error, await or complete: its own way.
         return self._complete_normally(
-            plan, parent_type, field_details_list, path, response_name, position_context,
-            value, None,
-        )  # fmt: skip
+            plan, parent_type, field_details_list, path, response_name, value, None
+        )
 
-    def _complete_normally(
+    def _complete_object(
         self,
-        plan: _Leaf,
+        plan: Plan,
         parent_type: GraphQLObjectType,
         field_details_list: FieldDetailsList,
         path: Path | None,
         response_name: str,
-        position_context: Any,
+        value: Any,
+    ) -> Any:
+        # complete_object_value for an object type without is_type_of: its sub-selection,
+        # with execute_field's error handling.
+        object_type = plan.object_type
+        assert object_type is not None
+        field_path = Path(path, response_name, parent_type.name)
+        return_type = plan.field_def.type
+        try:
+            grouped_field_set, new_defer_usages, _ = self.collect_subfields(
+                object_type, field_details_list
+            )
+            if new_defer_usages:
+                completed = self.execute_collected_subfields(
+                    object_type, value, field_path, grouped_field_set, new_defer_usages, None
+                )
+            else:
+                completed = self.execute_fields(
+                    object_type, value, field_path, grouped_field_set, None
+                )
+        except Exception as raw_error:
+            self.handle_field_error(raw_error, return_type, field_details_list, field_path)
+            return None
+        if self.is_awaitable(completed):
+            return self._await_field(completed, return_type, field_details_list, field_path)
+        return completed
+
+    async def _await_field(
+        self,
+        completed: Awaitable[Any],
+        return_type: GraphQLOutputType,
+        field_details_list: FieldDetailsList,
+        path: Path,
+    ) -> Any:
+        # execute_field's await_completed.
+        try:
+            return await completed
+        except Exception as raw_error:
+            self.handle_field_error(raw_error, return_type, field_details_list, path)
+            return None
+
+    def _complete_normally(
+        self,
+        plan: Plan,
+        parent_type: GraphQLObjectType,
+        field_details_list: FieldDetailsList,
+        path: Path | None,
+        response_name: str,
         value: Any,
         raised: Exception | None,
     ) -> Any:
@@ -333,14 +340,17 @@ class FastExecutionContext(_CoercionTagged):
                 raise raised
             if self.is_awaitable(value):
                 return self.complete_awaitable_value(
-                    return_type, field_details_list, info, field_path, value, position_context
+                    return_type, field_details_list, info, field_path, value, None
                 )
-            return self.complete_value(
-                return_type, field_details_list, info, field_path, value, position_context
+            completed = self.complete_value(
+                return_type, field_details_list, info, field_path, value, None
             )
         except Exception as raw_error:
             self.handle_field_error(raw_error, return_type, field_details_list, field_path)
             return None
+        if self.is_awaitable(completed):
+            return self._await_field(completed, return_type, field_details_list, field_path)
+        return completed
 
     def complete_value(
         self,
@@ -395,16 +405,24 @@ class FastExecutionContext(_CoercionTagged):
         result: Any,
         position_context: Any,
     ) -> Any:
-        # A list of scalars that is already there: coerce each, or go the normal way.
-        if self._fast_lists and type(result) in (list, tuple):
+        # A list that is already there (no @stream possible): scalars coerced each, or the
+        # normal way; objects completed in one loop.
+        if self._fast_lists and position_context is None and type(result) in (list, tuple):
             item_type = return_type.of_type
-            leaf = self._leaf_items.get(item_type, _MISSING)
-            if leaf is _MISSING:
-                leaf = self._leaf_items[item_type] = _leaf_items(item_type)
-            if leaf is not None:
-                completed = self._coerce_items(result, *leaf)
-                if completed is not None:
-                    return completed
+            items = self._item_plans.get(item_type, _MISSING)
+            if items is _MISSING:
+                items = self._item_plans[item_type] = item_plan(item_type)
+            if items is not None:
+                if items.kind == LEAF:
+                    assert items.coerce is not None
+                    completed = self._coerce_items(result, items.coerce, items.non_null)
+                    if completed is not None:
+                        return completed
+                elif self._fast:
+                    assert items.object_type is not None
+                    return self._complete_objects(
+                        item_type, items.object_type, field_details_list, info, path, result
+                    )
         return super().complete_list_value(
             return_type, field_details_list, info, path, result, position_context
         )
@@ -431,3 +449,89 @@ class FastExecutionContext(_CoercionTagged):
                 return None
             append(coerced)
         return completed
+
+    def _complete_objects(
+        self,
+        item_type: GraphQLOutputType,
+        object_type: GraphQLObjectType,
+        field_details_list: FieldDetailsList,
+        info: Any,
+        path: Path,
+        items: list[Any] | tuple[Any, ...],
+    ) -> Any:
+        # graphql-core's complete_iterable_value, complete_list_item_value and, for each
+        # object, complete_value and (without is_type_of) complete_object_value, in one loop.
+        is_awaitable = self.is_awaitable
+        direct = object_type.is_type_of is None
+        grouped_field_set: GroupedFieldSet | None = None
+        if direct:
+            grouped_field_set, new_defer_usages, _ = self.collect_subfields(
+                object_type, field_details_list
+            )
+            direct = not new_defer_usages
+        completed_results: list[Any] = []
+        append = completed_results.append
+        awaitable_indices: list[int] = []
+        index = 0
+        try:
+            for index, item in enumerate(items):
+                item_path = path.add_key(index, None)
+                if is_awaitable(item):
+                    append(
+                        self.complete_awaitable_list_item_value(
+                            item, item_type, field_details_list, info, item_path, None
+                        )
+                    )
+                    awaitable_indices.append(index)
+                    continue
+                try:
+                    if (
+                        direct
+                        and item is not None
+                        and item is not Undefined
+                        and not isinstance(item, Exception)
+                    ):
+                        assert grouped_field_set is not None
+                        completed_item = self.execute_fields(
+                            object_type, item, item_path, grouped_field_set, None
+                        )
+                    else:
+                        completed_item = self.complete_value(
+                            item_type, field_details_list, info, item_path, item, None
+                        )
+                    if is_awaitable(completed_item):
+                        append(
+                            self._await_field(
+                                completed_item, item_type, field_details_list, item_path
+                            )
+                        )
+                        awaitable_indices.append(index)
+                    else:
+                        append(completed_item)
+                except Exception as raw_error:
+                    self.handle_field_error(raw_error, item_type, field_details_list, item_path)
+                    append(None)
+        except Exception:
+            # As graphql-core: awaitables made so far, and those still in the list, settle.
+            pending = [completed_results[i] for i in awaitable_indices]
+            pending.extend(item for item in items[index + 1 :] if is_awaitable(item))
+            if pending:
+                self.settle_in_background(pending)
+            raise
+
+        if not awaitable_indices:
+            return completed_results
+
+        async def get_completed_results() -> list[Any]:
+            if len(awaitable_indices) == 1:
+                at = awaitable_indices[0]
+                completed_results[at] = await completed_results[at]
+            else:
+                awaited_results = await gather_with_cancel(
+                    *(completed_results[at] for at in awaitable_indices)
+                )
+                for at, sub_result in zip(awaitable_indices, awaited_results, strict=True):
+                    completed_results[at] = sub_result
+            return completed_results
+
+        return get_completed_results()

@@ -18,13 +18,14 @@ from typing import Any
 
 import pytest
 import strawberry
-from graphql import GraphQLError
+from graphql import GraphQLError, GraphQLObjectType
 from strawberry.extensions import SchemaExtension
 from strawberry.permission import BasePermission
 from strawberry.scalars import JSON
 from strawberry.schema.config import StrawberryConfig
 
 from schema.execution import FastExecutionContext, StockExecutionContext
+from schema.plans import LEAF, OBJECT, OTHER, Plan, field_plan
 
 WHEN = datetime(2026, 1, 2, 3, 4, 5, 678901, tzinfo=UTC)
 
@@ -67,11 +68,18 @@ class Row:
 
     def __getattribute__(self, name: str) -> Any:
         value = super().__getattribute__(name)
+        if isinstance(value, list) and any(isinstance(v, Soon) for v in value):
+            return [_later(v.value) if isinstance(v, Soon) else v for v in value]
         return _later(value.value) if isinstance(value, Soon) else value
 
     @property
     def boom(self) -> str:
         raise ValueError("attribute exploded")
+
+
+def box(label: Any = "box", **changes: Any) -> Row:
+    """A Box root: an object type without is_type_of."""
+    return Row(**{"label": label, "size": 4, **changes})
 
 
 def good(n: int = 1) -> dict[str, Any]:
@@ -89,6 +97,10 @@ def good(n: int = 1) -> dict[str, Any]:
         "secret": "hidden",
         "allowed": "fine",
         "blob": {"any": ["json", n]},
+        "box": box(f"box-{n}"),
+        "maybe_box": None,
+        "boxes": [box("b1"), box("b2", inner=box("in"))],
+        "maybe_boxes": [box("m1"), None],
     }
 
 
@@ -110,6 +122,25 @@ ODD: dict[str, dict[str, Any]] = {
     # JSON takes any value: only the executor's own checks stop these.
     "error_blob": {"blob": ValueError("an error as a JSON value")},
     "awaitable_blob": {"blob": Soon({"came": "later"})},
+    "bool_count": {"count": True},
+    "int_id": {"id": 2**40},
+    "str_id": {"id": "an-id"},
+    "float_count": {"count": 3.0},
+    "wrong_kind": {"kind": "other"},
+    # Objects without is_type_of, read by basic fields and by resolvers that take self/root.
+    "null_box": {"box": None},
+    "error_box": {"box": ValueError("a box as an error")},
+    "awaitable_box": {"box": Soon(box("later"))},
+    "null_box_label": {"box": box(label=None)},
+    "raising_box": {"box": box(label=KeyError("label as an error"))},
+    "null_in_boxes": {"boxes": [box("b1"), None, box("b3")]},
+    "error_in_boxes": {"boxes": [box("b1"), ValueError("a box item as an error")]},
+    "awaitable_in_boxes": {"boxes": [box("b1"), Soon(box("later")), Soon(box("later2"))]},
+    "bad_label_in_boxes": {"boxes": [box("b1"), box(label=None)]},
+    "bad_size_in_maybe_boxes": {"maybe_boxes": [box("b1", size="big"), None]},
+    "tuple_boxes": {"boxes": (box("t1"), box("t2"))},
+    "boxes_not_a_list": {"boxes": 3},
+    "awaitable_boxes": {"boxes": Soon([box("l1"), box("l2")])},
 }
 
 
@@ -123,6 +154,22 @@ def _is(kind: str) -> Any:
         return getattr(obj, "kind", None) == kind
 
     return classmethod(is_type_of)
+
+
+@strawberry.type
+class Box:
+    """No is_type_of, no interfaces: completed by executing its selection directly."""
+
+    label: str
+    size: int | None
+
+    @strawberry.field
+    def twice(self) -> str:
+        return f"{self.label}{self.label}"
+
+    @strawberry.field
+    def again(self, root: strawberry.Parent[Row]) -> Box | None:
+        return getattr(root, "inner", None)
 
 
 @strawberry.type
@@ -140,7 +187,31 @@ class Item(Named):
     blob: JSON | None
     secret: str = strawberry.field(permission_classes=[Deny])
     allowed: str = strawberry.field(permission_classes=[Allow])
+    box: Box
+    maybe_box: Box | None
+    boxes: list[Box]
+    maybe_boxes: list[Box | None] | None
     is_type_of = _is("item")
+
+    @strawberry.field
+    def made_box(self, root: strawberry.Parent[Row]) -> Box:
+        return root.box
+
+    @strawberry.field
+    def maybe_made_box(self) -> Box | None:
+        return self.box
+
+    @strawberry.field
+    def made_boxes(self, root: strawberry.Parent[Row]) -> list[Box]:
+        return root.boxes
+
+    @strawberry.field
+    def myself(self, root: strawberry.Parent[Row]) -> Item | None:
+        return root  # type: ignore[return-value]
+
+    @strawberry.field
+    def count_twice(self, root: strawberry.Parent[Row]) -> int:
+        return root.count * 2
 
     @strawberry.field
     def shout(self, root: strawberry.Parent[Row]) -> str:
@@ -249,8 +320,11 @@ def _schema(**kwargs: Any) -> strawberry.Schema:
     return strawberry.Schema(query=Query, types=[Item, Other], **kwargs)
 
 
-ALL_FIELDS = """
-  __typename id name nick count ratio flag when color tags maybeTags blob shout
+BOX = "{ __typename label size twice again { label } }"
+ALL_FIELDS = f"""
+  __typename id name nick count ratio flag when color tags maybeTags blob shout countTwice
+  box {BOX} maybeBox {BOX} boxes {BOX} maybeBoxes {BOX} madeBox {BOX} maybeMadeBox {BOX}
+  madeBoxes {BOX} myself {{ id name }}
 """
 KINDS = ["good", *ODD, "awaitable_nick", "awaitable_name"]
 
@@ -371,8 +445,11 @@ async def test_the_documents_meet_the_cases_they_are_for() -> None:
         )
         found[kind] = [e.message for e in result.errors or []]
     # then each bad value is an error of its own, and the good ones are none
-    assert found["good"] == found["awaitable_nick"] == found["awaitable_blob"] == []
-    assert all(found[kind] for kind in [*ODD, "awaitable_name"] if kind != "awaitable_blob")
+    fine = {"good", "awaitable_nick", "awaitable_blob", "bool_count", "int_id", "str_id"}
+    fine |= {"float_count", "awaitable_box", "awaitable_in_boxes", "tuple_boxes"}
+    fine |= {"awaitable_boxes"}
+    assert all(found[kind] == [] for kind in fine), {kind: found[kind] for kind in fine}
+    assert all(found[kind] for kind in [*ODD, "awaitable_name"] if kind not in fine)
     assert any("non-nullable" in m for m in found["null_name"])
 
 
@@ -405,3 +482,64 @@ async def test_resolver_middleware_still_sees_every_field() -> None:
     # then the middleware changed the basic fields for both
     assert fast == stock
     assert json.loads(fast[0])["items"][0]["name"] == "ITEM-1"
+
+
+def test_the_plans_are_the_ones_the_cases_are_for() -> None:
+    # given the schema's types
+    graphql_schema = _schema()._schema
+    item = graphql_schema.get_type("Item")
+    boxed = graphql_schema.get_type("Box")
+    query = graphql_schema.get_type("Query")
+    assert isinstance(item, GraphQLObjectType) and isinstance(boxed, GraphQLObjectType)
+    assert isinstance(query, GraphQLObjectType)
+
+    def kind(parent: GraphQLObjectType, name: str) -> tuple[int, bool] | None:
+        plan = field_plan(parent, name)
+        return (plan.kind, plan.basic) if isinstance(plan, Plan) else None
+
+    # then basic fields and resolvers that take only the parent are planned, by what they hold
+    assert kind(item, "name") == (LEAF, True)
+    assert kind(item, "shout") == (LEAF, False)
+    assert kind(boxed, "twice") == (LEAF, False)
+    assert kind(item, "box") == kind(item, "maybeBox") == (OBJECT, True)
+    assert kind(item, "madeBox") == kind(item, "maybeMadeBox") == (OBJECT, False)
+    assert kind(item, "boxes") == (OTHER, True)
+    assert kind(item, "madeBoxes") == kind(item, "myself") == (OTHER, False)
+    # and async resolvers, arguments, permission classes go the normal way
+    assert kind(item, "laterName") is None
+    assert kind(item, "secret") is None and kind(item, "allowed") is None
+    assert kind(query, "items") is None
+    assert kind(query, "maybeWords") == (OTHER, False)
+
+
+CALLS: list[str] = []
+
+
+@strawberry.type
+class Counted:
+    @strawberry.field
+    def made(self, root: strawberry.Parent[Any]) -> str:
+        CALLS.append(root)
+        return str(root)
+
+
+@strawberry.type
+class CountQuery:
+    @strawberry.field
+    def counted(self) -> list[Counted]:
+        return ["a", "b"]  # type: ignore[list-item]
+
+
+async def test_each_resolver_runs_once_per_object_on_both() -> None:
+    # given a resolver that counts its calls
+    schema = strawberry.Schema(query=CountQuery)
+    # when both executors run it
+    counts = []
+    for executor in (StockExecutionContext, FastExecutionContext):
+        schema.execution_context_class = executor
+        CALLS.clear()
+        result = await schema.execute("{ counted { made again: made } }")
+        assert not result.errors
+        counts.append(list(CALLS))
+    # then each object's resolver ran once per response key on both
+    assert counts[0] == counts[1] == ["a", "a", "b", "b"]

@@ -1,0 +1,197 @@
+"""How the fast executor (schema/execution.py) completes one field, decided once per schema.
+
+A field gets a plan only when calling its Python function directly gives what strawberry's
+resolver wrapper would give:
+
+- a *basic* field (no resolver, no extensions or permission classes): strawberry calls the
+  schema's default resolver with the source and the field's Python name, nothing else;
+- a field whose resolver is synchronous, takes no GraphQL arguments and asks only for the
+  parent (`self`, `root`, `strawberry.Parent`), no `info`, has no extensions, permission
+  classes or exception handlers: strawberry builds an Info, converts no arguments and calls
+  the function with the source in those places, nothing else.
+
+Everything else (resolvers with arguments or `info`, async resolvers, extensions, policies,
+introspection) has no plan and goes graphql-core's way. A plan also says what the value is
+completed as: a leaf (coerced by its scalar or enum; plain str/bool/int values of the
+built-in scalars are already their own output), an object type without `is_type_of` (its
+sub-selection is executed directly), or anything else (graphql-core's completion with the
+value already read).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, NamedTuple
+
+from graphql import (
+    GRAPHQL_MAX_INT,
+    GRAPHQL_MIN_INT,
+    GraphQLBoolean,
+    GraphQLField,
+    GraphQLID,
+    GraphQLInt,
+    GraphQLLeafType,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLOutputType,
+    GraphQLString,
+    is_leaf_type,
+)
+from strawberry.schema.schema_converter import GraphQLCoreConverter
+from strawberry.types.field import StrawberryField
+from strawberry.types.fields.resolver import StrawberryResolver
+
+__all__ = ["LEAF", "OBJECT", "OTHER", "ItemPlan", "Plan", "TypeName", "field_plan", "item_plan"]
+
+# strawberry's resolvers (schema_converter.py, `from_resolver`): for a basic field (it
+# ignores the info argument), and the synchronous wrapper of a field with a resolver.
+_BASIC_RESOLVER_NAME = "_get_basic_result"
+_SYNC_RESOLVER_NAME = "_resolver"
+
+LEAF, OBJECT, OTHER = 0, 1, 2
+
+
+class Plan(NamedTuple):
+    """How to read and complete one field without graphql-core's field machinery."""
+
+    # basic: `read(source, python_name)` (strawberry's default resolver); else `read(source)`.
+    read: Callable[..., Any]
+    python_name: str
+    basic: bool
+    kind: int
+    non_null: bool
+    field_def: GraphQLField
+    # LEAF: the scalar's or enum's output coercion, and the value type that needs none.
+    coerce: Callable[[Any], Any] | None = None
+    passthrough: type | None = None
+    # OBJECT: the object type (it has no is_type_of).
+    object_type: GraphQLObjectType | None = None
+
+
+class TypeName:
+    """`__typename` on an object type: its name, as graphql-core's meta field answers."""
+
+
+def _passthrough(leaf: GraphQLLeafType) -> type | None:
+    # serialize_string / serialize_id / serialize_boolean return values of these exact types
+    # as they are; Int only within its range (checked where it is used).
+    if leaf is GraphQLString or leaf is GraphQLID:
+        return str
+    if leaf is GraphQLBoolean:
+        return bool
+    if leaf is GraphQLInt:
+        return int
+    return None
+
+
+def int_in_range(value: int) -> bool:
+    return GRAPHQL_MIN_INT <= value <= GRAPHQL_MAX_INT
+
+
+def _parent_call(resolver: StrawberryResolver[Any]) -> Callable[[Any], Any] | None:
+    """The resolver's function called as strawberry's get_arguments would call it, or None."""
+    if (
+        type(resolver).__call__ is not StrawberryResolver.__call__
+        or resolver.info_parameter is not None
+        or resolver.is_async
+        or not callable(resolver.wrapped_func)
+    ):
+        return None
+    func: Callable[..., Any] = resolver.wrapped_func
+    as_self = resolver.self_parameter is not None
+    names = tuple(
+        {p.name for p in (resolver.parent_parameter, resolver.root_parameter) if p is not None}
+    )
+    if as_self and not names:
+        return func
+    if not as_self and len(names) == 1:
+        (name,) = names
+
+        def by_name(source: Any) -> Any:
+            return func(**{name: source})
+
+        return by_name
+
+    def call(source: Any) -> Any:
+        return func(*((source,) if as_self else ()), **dict.fromkeys(names, source))
+
+    return call
+
+
+def _no_exception_handlers(resolve: Callable[..., Any]) -> bool:
+    # strawberry's wrapper closes over the handlers that may apply to the field.
+    code = getattr(resolve, "__code__", None)
+    closure = getattr(resolve, "__closure__", None) or ()
+    if code is None:
+        return False
+    cells = dict(zip(code.co_freevars, closure, strict=False))
+    handlers = cells.get("field_exception_handlers")
+    return handlers is not None and not handlers.cell_contents
+
+
+def field_plan(parent_type: GraphQLObjectType, name: str) -> Plan | TypeName | None:
+    if name == "__typename":
+        return TypeName()
+    field_def = parent_type.fields.get(name)
+    if field_def is None or field_def.args:
+        return None
+    resolve = field_def.resolve
+    definition = (field_def.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
+    if (
+        resolve is None
+        or not isinstance(definition, StrawberryField)
+        or type(definition).get_result is not StrawberryField.get_result
+        or definition.extensions
+    ):
+        return None
+    resolve_name = getattr(resolve, "__name__", "")
+    read: Callable[..., Any] | None
+    if resolve_name == _BASIC_RESOLVER_NAME:
+        if not definition.is_basic_field or definition.base_resolver is not None:
+            return None
+        read, basic = definition.default_resolver, True
+    elif resolve_name == _SYNC_RESOLVER_NAME:
+        resolver = definition.base_resolver
+        if (
+            resolver is None
+            or definition.arguments
+            or definition.is_async
+            or not _no_exception_handlers(resolve)
+        ):
+            return None
+        read, basic = _parent_call(resolver), False
+        if read is None:
+            return None
+    else:
+        return None
+    return_type = field_def.type
+    non_null = isinstance(return_type, GraphQLNonNull)
+    inner = return_type.of_type if isinstance(return_type, GraphQLNonNull) else return_type
+    common = (read, definition.python_name, basic)
+    if is_leaf_type(inner):
+        leaf: GraphQLLeafType = inner
+        return Plan(
+            *common, LEAF, non_null, field_def, leaf.coerce_output_value, _passthrough(leaf)
+        )
+    if isinstance(inner, GraphQLObjectType) and inner.is_type_of is None:
+        return Plan(*common, OBJECT, non_null, field_def, object_type=inner)
+    return Plan(*common, OTHER, non_null, field_def)
+
+
+def item_plan(item_type: GraphQLOutputType) -> ItemPlan | None:
+    """How the items of a list of `item_type` complete: leaves or objects, else None."""
+    non_null = isinstance(item_type, GraphQLNonNull)
+    inner = item_type.of_type if isinstance(item_type, GraphQLNonNull) else item_type
+    if is_leaf_type(inner):
+        leaf: GraphQLLeafType = inner
+        return ItemPlan(LEAF, non_null, leaf.coerce_output_value, None)
+    if isinstance(inner, GraphQLObjectType):
+        return ItemPlan(OBJECT, non_null, None, inner)
+    return None
+
+
+class ItemPlan(NamedTuple):
+    kind: int
+    non_null: bool
+    coerce: Callable[[Any], Any] | None
+    object_type: GraphQLObjectType | None
