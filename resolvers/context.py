@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import ColumnElement, bindparam, exists, select
+from sqlalchemy import inspect as sql_inspect
 from sqlmodel import col
 
 from auth import tokens
@@ -28,7 +29,7 @@ from settings import Settings
 _UNRESOLVED: Any = object()
 # Built once: every signed-in request that is not proven current on the way runs it.
 _CALLER = select(User).where(col(User.id) == bindparam("user_id"))
-_USERS = User.__table__.c  # type: ignore[attr-defined]
+_USERS = sql_inspect(User).local_table.c
 # Whether the token is current, for a statement about the caller's data: uncorrelated, so the
 # database evaluates it once per statement. Built once, in plain Core (no ORM entity, so the
 # statements it joins take the session's Core path); its values come from `current_params`.

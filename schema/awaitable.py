@@ -17,9 +17,9 @@ original predicate.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from types import CoroutineType, GeneratorType
-from typing import Any
+from typing import Any, TypeGuard
 
 from pydantic import BaseModel
 
@@ -44,10 +44,12 @@ def plain_class(kind: type) -> bool:
     )
 
 
-def fast_is_awaitable(is_awaitable: Callable[[Any], bool]) -> Callable[[Any], bool]:
+def fast_is_awaitable(
+    is_awaitable: Callable[[Any], bool],
+) -> Callable[[Any], TypeGuard[Awaitable[Any]]]:
     plain = _PLAIN_CLASSES
 
-    def check(value: Any) -> bool:
+    def check(value: Any) -> TypeGuard[Awaitable[Any]]:
         kind = type(value)
         known = plain.get(kind)
         if known is None:

@@ -122,7 +122,7 @@ class FastExecutionContext(_CoercionTagged):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # Asked of every value; on model rows strawberry's answer costs a pydantic lookup.
-        self.is_awaitable = fast_is_awaitable(self.is_awaitable)  # type: ignore[assignment]
+        self.is_awaitable = fast_is_awaitable(self.is_awaitable)
         manager = self.middleware_manager
         # Middleware wraps every resolver, basic ones included: then nothing may skip it.
         self._fast = manager is None or not manager.middlewares
