@@ -29,12 +29,10 @@ import orjson
 from bench.floor import create_floor_app
 from bench.inprocess import _client, sign_in_tokens
 from bench.ops import Operation, operations
-from bench.run import _drop_database, _fresh_database, _server_env
-from bench.seed import seed
-from db.migrate import upgrade_sync
+from bench.run import _server_env, seeded_database, settings_from_env
 from main import create_app
 from schema.execution import FastExecutionContext, StockExecutionContext
-from settings import Settings, load_settings
+from settings import Settings
 
 EXECUTORS: dict[str, type[Any]] = {"stock": StockExecutionContext, "fast": FastExecutionContext}
 
@@ -145,33 +143,29 @@ def main(argv: list[str] | None = None) -> int:
     # The paging operations need the deep user's rows; the others only a few of them.
     parser.add_argument("--deep-books", type=int, default=1_000)
     args = parser.parse_args(argv)
-    with tempfile.TemporaryDirectory(prefix="bench-cpu-") as tmp:
-        url = _fresh_database(args.database, Path(tmp))
-        try:
-            upgrade_sync(url)
-            seeded = seed(url, deep_books=args.deep_books)
-            env = _server_env(url, args.database)
-            settings = load_settings(**{k.lower(): v for k, v in env.items() if v})
-            ops = [op for op in operations(seeded) if op.name in args.ops]
-            loop_factory = None
-            if args.loop == "uvloop":
-                # Not a dependency: `pip install uvloop` to compare.
-                loop_factory = importlib.import_module("uvloop").new_event_loop
-            with asyncio.Runner(loop_factory=loop_factory) as runner:
-                found = runner.run(
-                    measure(
-                        settings,
-                        seeded,
-                        ops,
-                        args.requests,
-                        args.rounds,
-                        not args.no_floor,
-                        args.profile,
-                        args.executors,
-                    )
+    with (
+        tempfile.TemporaryDirectory(prefix="bench-cpu-") as tmp,
+        seeded_database(args.database, Path(tmp), args.deep_books) as (url, seeded),
+    ):
+        settings = settings_from_env(_server_env(url, args.database))
+        ops = [op for op in operations(seeded) if op.name in args.ops]
+        loop_factory = None
+        if args.loop == "uvloop":
+            # Not a dependency: `pip install uvloop` to compare.
+            loop_factory = importlib.import_module("uvloop").new_event_loop
+        with asyncio.Runner(loop_factory=loop_factory) as runner:
+            found = runner.run(
+                measure(
+                    settings,
+                    seeded,
+                    ops,
+                    args.requests,
+                    args.rounds,
+                    not args.no_floor,
+                    args.profile,
+                    args.executors,
                 )
-        finally:
-            _drop_database(url)
+            )
     print(json.dumps({"loadavg": os.getloadavg(), "cpu_ms_per_request": found}, indent=2))
     return 0
 

@@ -28,11 +28,9 @@ import orjson
 
 from bench.inprocess import _client, sign_in_tokens
 from bench.ops import Operation, operations
-from bench.run import _drop_database, _fresh_database, _server_env
-from bench.seed import seed
-from db.migrate import upgrade_sync
+from bench.run import _server_env, seeded_database, settings_from_env
 from main import create_app
-from settings import Settings, load_settings
+from settings import Settings
 
 DEFAULT_THRESHOLDS = gc.get_threshold()
 # "freeze" is what the production worker does (web/worker.py, settle_heap); the thresholds of
@@ -155,17 +153,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     SETTINGS["freeze+thresholds"] = (True, tuple(args.thresholds))
-    with tempfile.TemporaryDirectory(prefix="bench-gc-") as tmp:
-        url = _fresh_database(args.database, Path(tmp))
-        try:
-            upgrade_sync(url)
-            seeded = seed(url, deep_books=args.deep_books)
-            env = _server_env(url, args.database)
-            settings = load_settings(**{k.lower(): v for k, v in env.items() if v})
-            ops = [op for op in operations(seeded) if op.name in args.ops]
-            found = asyncio.run(measure(settings, seeded, ops, args))
-        finally:
-            _drop_database(url)
+    with (
+        tempfile.TemporaryDirectory(prefix="bench-gc-") as tmp,
+        seeded_database(args.database, Path(tmp), args.deep_books) as (url, seeded),
+    ):
+        settings = settings_from_env(_server_env(url, args.database))
+        ops = [op for op in operations(seeded) if op.name in args.ops]
+        found = asyncio.run(measure(settings, seeded, ops, args))
     print(json.dumps({"loadavg": os.getloadavg(), "results": found}, indent=2))
     return 0
 

@@ -21,10 +21,8 @@ from pathlib import Path
 import httpx
 
 from bench.ops import operations
-from bench.run import _drop_database, _fresh_database, _server_env, write_manifest
-from bench.seed import seed
+from bench.run import _server_env, seeded_database, write_manifest
 from bench.server import ROOT, Server
-from db.migrate import upgrade_sync
 
 
 async def _tokens(
@@ -99,53 +97,50 @@ def main() -> int:
     parser.add_argument("--top", type=int, default=45)
     parser.add_argument("--raw", default="", help="keep py-spy's raw stacks in this file")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="bench-profile-") as tmp:
-        url = _fresh_database(args.database, Path(tmp))
+    with (
+        tempfile.TemporaryDirectory(prefix="bench-profile-") as tmp,
+        seeded_database(args.database, Path(tmp), args.deep_books) as (url, seeded),
+    ):
+        op = next(o for o in operations(seeded) if o.name == args.op)
+        manifest = write_manifest(seeded, Path(tmp) / "manifest.json")
+        server = Server("main:app", _server_env(url, args.database, manifest), workers=1)
+        server.start(Path(tmp) / "app.log", "/healthz")
         try:
-            upgrade_sync(url)
-            seeded = seed(url, deep_books=args.deep_books)
-            op = next(o for o in operations(seeded) if o.name == args.op)
-            manifest = write_manifest(seeded, Path(tmp) / "manifest.json")
-            server = Server("main:app", _server_env(url, args.database, manifest), workers=1)
-            server.start(Path(tmp) / "app.log", "/healthz")
-            try:
-                users = {"main": seeded.main_username, "deep": seeded.deep_username}
-                tokens = asyncio.run(_tokens(server.base_url, users, seeded.password))
-                headers = {"Content-Type": "application/json"}
-                if op.caller in tokens:
-                    headers["Authorization"] = f"Bearer {tokens[op.caller]}"
-                spec = {
-                    "host": "127.0.0.1", "port": server.port, "method": "POST",
-                    "path": "/graphql", "headers": headers, "body": json.dumps(op.body()),
-                    "concurrency": args.concurrency, "warmup": 1.0,
-                    "duration": args.seconds + 1, "expect": op.expect,
-                }  # fmt: skip
-                load = subprocess.Popen(
-                    [sys.executable, "-m", "bench.load"],
-                    stdin=subprocess.PIPE,
-                    stdout=subprocess.PIPE,
-                    cwd=ROOT,
-                )
-                assert load.stdin is not None
-                load.stdin.write(json.dumps(spec).encode())
-                load.stdin.close()
-                raw = Path(args.raw) if args.raw else Path(tmp) / "profile.txt"
-                spy = str(Path(sys.executable).with_name("py-spy"))
-                subprocess.run(
-                    [spy, "record", "--pid", str(server.worker_pids()[0]), "--duration",
-                     str(int(args.seconds)), "--rate", "200", "--format", "raw", "--nonblocking",
-                     "--output", str(raw)],
-                    check=True, capture_output=True,
-                )  # fmt: skip
-                assert load.stdout is not None
-                out = load.stdout.read()
-                load.wait(timeout=60)
-                print(f"{op.label} at c={args.concurrency}: {out.decode()}")
-                print(summarize(raw, args.top))
-            finally:
-                server.stop()
+            users = {"main": seeded.main_username, "deep": seeded.deep_username}
+            tokens = asyncio.run(_tokens(server.base_url, users, seeded.password))
+            headers = {"Content-Type": "application/json"}
+            if op.caller in tokens:
+                headers["Authorization"] = f"Bearer {tokens[op.caller]}"
+            spec = {
+                "host": "127.0.0.1", "port": server.port, "method": "POST",
+                "path": "/graphql", "headers": headers, "body": json.dumps(op.body()),
+                "concurrency": args.concurrency, "warmup": 1.0,
+                "duration": args.seconds + 1, "expect": op.expect,
+            }  # fmt: skip
+            load = subprocess.Popen(
+                [sys.executable, "-m", "bench.load"],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                cwd=ROOT,
+            )
+            assert load.stdin is not None
+            load.stdin.write(json.dumps(spec).encode())
+            load.stdin.close()
+            raw = Path(args.raw) if args.raw else Path(tmp) / "profile.txt"
+            spy = str(Path(sys.executable).with_name("py-spy"))
+            subprocess.run(
+                [spy, "record", "--pid", str(server.worker_pids()[0]), "--duration",
+                 str(int(args.seconds)), "--rate", "200", "--format", "raw", "--nonblocking",
+                 "--output", str(raw)],
+                check=True, capture_output=True,
+            )  # fmt: skip
+            assert load.stdout is not None
+            out = load.stdout.read()
+            load.wait(timeout=60)
+            print(f"{op.label} at c={args.concurrency}: {out.decode()}")
+            print(summarize(raw, args.top))
         finally:
-            _drop_database(url)
+            server.stop()
     return 0
 
 

@@ -19,6 +19,8 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -32,7 +34,7 @@ from bench.ops import Operation, manifest, operations
 from bench.seed import Seeded, seed
 from bench.server import ROOT, Server, WorkerWatch
 from db.migrate import upgrade_sync
-from settings import load_settings
+from settings import Settings, load_settings
 
 SECRET = "bench-secret-key-0123456789abcdefghijklmnopqrstuvwxyz"
 # wrk (C, Debian's package, installed when missing) or the Python loader of bench/load.py.
@@ -57,6 +59,22 @@ def _drop_database(url: str) -> None:
         return
     with pymysql.connect(host="127.0.0.1", port=3306, user="root", autocommit=True) as conn:
         conn.cursor().execute(f"DROP DATABASE IF EXISTS `{parsed.database}`")
+
+
+@contextmanager
+def seeded_database(kind: str, workdir: Path, deep_books: int) -> Iterator[tuple[str, Seeded]]:
+    """A fresh, migrated, seeded database of `kind` (its URL and what was seeded), dropped after."""
+    url = _fresh_database(kind, workdir)
+    try:
+        upgrade_sync(url)
+        yield url, seed(url, deep_books=deep_books)
+    finally:
+        _drop_database(url)
+
+
+def settings_from_env(env: dict[str, str]) -> Settings:
+    """The settings the servers get from `env`, for the app run in process."""
+    return load_settings(**{k.lower(): v for k, v in env.items() if v})
 
 
 def _server_env(url: str, kind: str, manifest_path: Path | None = None) -> dict[str, str]:
@@ -127,15 +145,12 @@ def _drive(server: Server, path: str, op: Operation, token: str | None, args: An
 
 
 def bench_database(kind: str, args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
-    url = _fresh_database(kind, workdir)
-    try:
-        upgrade_sync(url)
-        seeded = seed(url, deep_books=args.deep_books)
+    with seeded_database(kind, workdir, args.deep_books) as (url, seeded):
         print(f"[{kind}] seeded {sum(seeded.rows.values())} rows in {seeded.seconds:.1f} s")
         ops = [op for op in operations(seeded) if not args.ops or op.name in args.ops]
         env = _server_env(url, kind, write_manifest(seeded, workdir / f"{kind}-manifest.json"))
         # The in-process app reads the same settings the servers get from their environment.
-        settings = load_settings(**{k.lower(): v for k, v in env.items() if v})
+        settings = settings_from_env(env)
         checked = asyncio.run(inprocess.check(settings, seeded, ops))
         tokens: dict[str, str] = checked.pop("tokens")
         # The limits' worst cases (issue 10), in process: answers and CPU per request.
@@ -169,8 +184,6 @@ def bench_database(kind: str, args: argparse.Namespace, workdir: Path) -> dict[s
             **checked,
             "runs": runs,
         }
-    finally:
-        _drop_database(url)
 
 
 def machine() -> dict[str, Any]:
