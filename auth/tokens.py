@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -59,24 +61,44 @@ def issue(
 def decode(key: str, token: str, expected: TokenType, *, allow_expired: bool = False) -> Claims:
     """The claims of a token this key signed; `allow_expired` accepts one past its `exp`
     (only for ending a session, never for opening one)."""
+    claims, expires = _verified(key, token, expected)
+    # PyJWT's rule: expired once `exp` is not after now.
+    if not allow_expired and expires <= _now():
+        raise InvalidToken("Signature has expired")
+    return claims
+
+
+# A client sends the same access token with every request for its lifetime: verifying the
+# signature and parsing the claims again cost ~0.1 ms of a 1.6 ms read. Only tokens that
+# verified are kept (a failure raises, and lru_cache keeps nothing); `exp` is checked on
+# every use, and whether the token is still current (sign-out, password change) is the
+# database's answer, never the cache's. Bounded: a full cache forgets the least recent.
+@functools.lru_cache(maxsize=4096)
+def _verified(key: str, token: str, expected: TokenType) -> tuple[Claims, int]:
     try:
         payload = jwt.decode(
             token,
             key,
             algorithms=[ALGORITHM],
-            options={"require": _REQUIRED, "verify_exp": not allow_expired},
+            options={"require": _REQUIRED, "verify_exp": False},
         )
         if payload["type"] != expected:
             raise InvalidToken("wrong token type")
-        return Claims(
+        expires = int(payload["exp"])
+        claims = Claims(
             user_id=int(payload["sub"]),
             type=expected,
             jti=str(payload["jti"]),
             version=int(payload["ver"]),
-            expires_at=datetime.fromtimestamp(payload["exp"], UTC),
+            expires_at=datetime.fromtimestamp(expires, UTC),
         )
-    except (jwt.PyJWTError, KeyError, TypeError, ValueError) as error:
+        return claims, expires
+    except (jwt.PyJWTError, KeyError, TypeError, ValueError, OverflowError) as error:
         raise InvalidToken(str(error)) from error
+
+
+def _now() -> float:
+    return time.time()
 
 
 def bearer_token(authorization: str | None) -> str | None:
