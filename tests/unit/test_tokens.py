@@ -3,6 +3,7 @@ every use, and nothing that failed is remembered."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -16,7 +17,7 @@ OTHER_KEY = "o" * 40
 
 
 @pytest.fixture
-def jwt_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+def jwt_calls(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
     """Each token PyJWT is asked to verify; a fresh cache per test."""
     tokens._verified.cache_clear()
     calls: list[str] = []
