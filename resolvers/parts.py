@@ -12,6 +12,7 @@ import dataclasses
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any, Protocol
 
 from aiodataloader import DataLoader
@@ -26,6 +27,27 @@ from resolvers.errors import bad_input
 from resolvers.validation import REQUIRED, FieldErrors, Text
 
 UNKNOWN_IDS = "Unknown ids, or not yours."
+
+
+class _NotLoaded:
+    """A column a narrowed read left out. No serializer or resolver accepts it: a field that
+    reads a column its declaration did not name fails loudly, it never answers a guess."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "NOT_LOADED"
+
+    # graphql-core's String serializer accepts any non-builtin object through str(), and
+    # Python code tests values for truth: both must fail, not answer "NOT_LOADED" or True.
+    def __str__(self) -> str:
+        raise TypeError("a column this read left out was used")
+
+    def __bool__(self) -> bool:
+        raise TypeError("a column this read left out was used")
+
+
+NOT_LOADED: Any = _NotLoaded()
 # `keys` expands to a batch's ids; statements are built once (building them per batch cost
 # more CPU than running them).
 _KEYS: BindParameter[list[int]] = bindparam("keys", expanding=True)
@@ -102,6 +124,9 @@ class Link:
     owner_key: Any = dataclasses.field(init=False)
     target_key: Any = dataclasses.field(init=False)
     _load: Any = dataclasses.field(init=False)
+    _narrowed: dict[frozenset[str], Any] = dataclasses.field(init=False)
+    _reads: dict[frozenset[str], tuple[Any, Any]] = dataclasses.field(init=False)
+    kept: tuple[str, ...] = dataclasses.field(init=False)
 
     def __post_init__(self) -> None:
         keys = {
@@ -118,6 +143,56 @@ class Link:
             .order_by(self.owner_key, position)
         )
         object.__setattr__(self, "_load", stmt)
+        object.__setattr__(self, "_narrowed", {})
+        object.__setattr__(self, "_reads", {})
+        object.__setattr__(self, "kept", tuple(self.target.row._fields))
+
+    @property
+    def whole(self) -> Link:
+        return self
+
+    def narrowed(self, names: frozenset[str]) -> Any:
+        """This link read for a selection that needs only the target's columns `names` (and
+        its id); its rows hold NOT_LOADED in the other columns.
+
+        30 linked books cost 0.6-0.7 ms to read with every column and 0.4 ms with the two a
+        title list needs: the driver parses each column of each row in Python.
+        """
+        found = self._narrowed.get(names)
+        if found is None:
+            kept = tuple(name for name in self.kept if name in names or name == "id")
+            found = self if kept == self.kept else _NarrowedLink(self, kept)
+            self._narrowed[names] = found
+        return found
+
+    def read_of(self, names: frozenset[str]) -> tuple[Any, Any]:
+        """The statement reading the target's columns `names`, and what makes a row of its
+        result (every other column NOT_LOADED); built once per set of columns."""
+        found = self._reads.get(names)
+        if found is not None:
+            return found
+        kept = tuple(name for name in self.kept if name in names)
+        make = self.target.row._make
+        if kept == self.kept:
+            found = (self._load, make)
+        else:
+            target = self.target
+            stmt = (
+                select(self.owner_key, *(target.column(name) for name in kept))
+                .join(target.table, target.column("id") == self.target_key)
+                .where(self.owner_key.in_(_KEYS))
+                .order_by(self.owner_key, _column(self.table, "position"))
+            )
+            # Each row field's place in (*selected, NOT_LOADED): a selected column, or last.
+            places = [kept.index(name) if name in kept else len(kept) for name in self.kept]
+            pick = itemgetter(*places)
+
+            def row(raw: Sequence[Any]) -> Any:
+                return make(pick((*raw, NOT_LOADED)))
+
+            found = (stmt, row)
+        self._reads[names] = found
+        return found
 
     def parse(self, errors: FieldErrors, value: Sequence[str]) -> list[int]:
         """Primary keys in the client's order; too many, malformed or repeated ids are errors."""
@@ -177,8 +252,37 @@ class Link:
                 raise bad_input({self.field: UNKNOWN_IDS}) from error
         return linked
 
-    def make_loader(self, reads: ReadSessions) -> DataLoader[int, Any]:
-        return _BatchLoader(reads, self._load, _group_lists(self.target.row._make), [])
+    def make_loader(self, reads: ReadSessions) -> DataLoader[Any, Any]:
+        return _LinkLoader(reads, self)
+
+
+@dataclass(frozen=True, eq=False)
+class _NarrowedLink:
+    """`link` read for a selection that needs only the target's columns `kept`."""
+
+    whole: Link
+    kept: tuple[str, ...]
+
+
+class _LinkLoader(DataLoader[tuple[int, tuple[str, ...]], Any]):
+    """Keys are (owner, columns wanted): one statement per batch reads the union of the
+    batch's columns, so `refBooks { title }` beside `generatedDialogue` (every column)
+    still costs one statement; each key is cached apart, so a narrow row never answers a
+    later read that needs more."""
+
+    def __init__(self, reads: ReadSessions, link: Link) -> None:
+        super().__init__()
+        self._reads, self._link = reads, link
+
+    async def batch_load_fn(self, keys: list[tuple[int, tuple[str, ...]]]) -> list[Any]:
+        wanted = {name for _, kept in keys for name in kept}
+        stmt, row = self._link.read_of(frozenset(wanted))
+        async with self._reads() as session:
+            found = (await session.execute(stmt, {"keys": [pk for pk, _ in keys]})).all()
+        grouped: dict[int, list[Any]] = defaultdict(list)
+        for raw in found:
+            grouped[raw[0]].append(row(raw[1:]))
+        return [grouped.get(pk, []) for pk, _ in keys]
 
 
 @dataclass(frozen=True, eq=False)

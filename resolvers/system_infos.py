@@ -27,22 +27,34 @@ from resolvers.validation import FieldErrors, values_for_create
 PREVIEW_RULES = {name: rule for name, rule in SYSTEM_INFO.rules.items() if name != "description"}
 
 
-async def ref_books(ctx: Context, info: SystemInfo) -> list[RefBook]:
-    books: list[RefBook] = await load_part(ctx, SYSTEM_INFO_BOOKS, info)
+async def ref_books(
+    ctx: Context, info: SystemInfo, columns: frozenset[str] | None = None
+) -> list[RefBook]:
+    """The linked books; with `columns`, rows that hold only those (and the id)."""
+    part = SYSTEM_INFO_BOOKS if columns is None else SYSTEM_INFO_BOOKS.narrowed(columns)
+    books: list[RefBook] = await load_part(ctx, part, info)
     return books
 
 
-async def ref_datas(ctx: Context, info: SystemInfo) -> list[RefData]:
-    materials: list[RefData] = await load_part(ctx, SYSTEM_INFO_DATAS, info)
+async def ref_datas(
+    ctx: Context, info: SystemInfo, columns: frozenset[str] | None = None
+) -> list[RefData]:
+    """The linked materials; with `columns`, rows that hold only those (and the id)."""
+    part = SYSTEM_INFO_DATAS if columns is None else SYSTEM_INFO_DATAS.narrowed(columns)
+    materials: list[RefData] = await load_part(ctx, part, info)
     return materials
 
 
 async def generated_dialogue(ctx: Context, info: SystemInfo) -> list[str]:
     # Through the request's loaders: the text and the character count of the same object
-    # read nothing more.
-    books = await ref_books(ctx, info)
-    materials = await ref_datas(ctx, info)
-    return await _render(ctx, info, books, materials)
+    # read nothing more. Both links are asked for before either is awaited, so they join
+    # the batches of the page's other link reads (`refBooks { title }` beside it).
+    pk = key_of(info)
+    books, materials = (
+        ctx.loaders.load(SYSTEM_INFO_BOOKS, pk),
+        ctx.loaders.load(SYSTEM_INFO_DATAS, pk),
+    )
+    return await _render(ctx, info, await books, await materials)
 
 
 async def generated_dialogue_text(ctx: Context, info: SystemInfo) -> str:

@@ -32,6 +32,7 @@ from resolvers.entities import (
 )
 from resolvers.entity import Entity
 from resolvers.validation import Text
+from schema.columns import reads_columns, selected_columns
 from schema.cost import most, text_weight, weighs
 
 T = TypeVar("T", bound=type)
@@ -132,7 +133,7 @@ class RefDataType(Node):
     created_at: datetime
     updated_at: datetime
 
-    @strawberry.field(metadata=weighs(_CONTENT))
+    @strawberry.field(metadata={**weighs(_CONTENT), **reads_columns("id")})
     async def content(self, root: strawberry.Parent[RefData], info: Ctx) -> str:
         text: str = await owned.load_part(info.context, REF_DATA_CONTENT, root)
         return text
@@ -161,7 +162,7 @@ class SystemInfoType(Node):
         metadata=most(SYSTEM_INFO_BOOKS.max_links),
     )
     async def ref_books(self, root: strawberry.Parent[SystemInfo], info: Ctx) -> list[RefBook]:
-        return await system_infos.ref_books(info.context, root)
+        return await system_infos.ref_books(info.context, root, selected_columns(info))
 
     @strawberry.field(
         description="Linked materials, in the order they were given.",
@@ -169,7 +170,7 @@ class SystemInfoType(Node):
         metadata=most(SYSTEM_INFO_DATAS.max_links),
     )
     async def ref_datas(self, root: strawberry.Parent[SystemInfo], info: Ctx) -> list[RefData]:
-        return await system_infos.ref_datas(info.context, root)
+        return await system_infos.ref_datas(info.context, root, selected_columns(info))
 
     @strawberry.field(
         description=(

@@ -1,0 +1,102 @@
+"""Which columns of its objects a field's sub-selection reads, so a link loads only those.
+
+`refBooks { id title }` needs two of a book's six columns; the driver parses every column
+of every row in Python, so a list read with only those costs a third less
+(resolvers/parts.py `Link.narrowed`). The answer is worked out once per place in a document:
+parsed documents are cached, so a stored operation's nodes are the same objects request
+after request.
+
+A field with no resolver reads the column of its own Python name; a field with a resolver
+reads what it declares with `reads_columns(...)`, and one that declares nothing needs the
+whole row. Forgetting a declaration costs speed, never an answer; a declaration that names
+too little makes the field fail loudly (NOT_LOADED is no value any scalar accepts).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from graphql import (
+    FieldNode,
+    FragmentSpreadNode,
+    GraphQLField,
+    GraphQLObjectType,
+    InlineFragmentNode,
+    SelectionSetNode,
+    get_named_type,
+)
+from strawberry.schema.schema_converter import GraphQLCoreConverter
+from strawberry.types import Info
+
+_COLUMNS = "gpt_supporter.columns"
+# Places in documents seen; more than this many (a flood of distinct documents) starts over.
+_MAX_CACHED = 4096
+_cache: dict[tuple[int, ...], tuple[tuple[FieldNode, ...], frozenset[str] | None]] = {}
+
+
+def reads_columns(*names: str) -> dict[str, Any]:
+    """Field metadata: the resolver reads only these columns of its parent's row."""
+    return {_COLUMNS: frozenset(names)}
+
+
+def selected_columns(info: Info[Any, Any]) -> frozenset[str] | None:
+    """The columns the objects of this field's value need for its sub-selection; None: all."""
+    # strawberry's Info keeps graphql-core's: the field nodes and fragments are there.
+    raw = info._raw_info
+    nodes = raw.field_nodes
+    key = tuple(map(id, nodes))
+    hit = _cache.get(key)
+    # The cached nodes are held, so their ids cannot be reused by other nodes meanwhile.
+    if hit is not None and all(a is b for a, b in zip(hit[0], nodes, strict=True)):
+        return hit[1]
+    found = _columns(get_named_type(raw.return_type), nodes, raw.fragments)
+    if len(_cache) >= _MAX_CACHED:
+        _cache.clear()
+    _cache[key] = (tuple(nodes), found)
+    return found
+
+
+def _columns(
+    target: Any, nodes: Sequence[FieldNode], fragments: dict[str, Any]
+) -> frozenset[str] | None:
+    if not isinstance(target, GraphQLObjectType):
+        return None
+    names: set[str] = set()
+    pending: list[SelectionSetNode] = [node.selection_set for node in nodes if node.selection_set]
+    spread: set[str] = set()
+    while pending:
+        for selection in pending.pop().selections:
+            if isinstance(selection, FieldNode):
+                name = selection.name.value
+                if name == "__typename":
+                    continue
+                needs = _field_columns(target.fields.get(name))
+                if needs is None:
+                    return None
+                names |= needs
+            elif isinstance(selection, InlineFragmentNode):
+                pending.append(selection.selection_set)
+            elif isinstance(selection, FragmentSpreadNode):
+                fragment = fragments.get(selection.name.value)
+                if fragment is None:
+                    return None
+                # Each fragment once: validation has refused cycles, repeats add nothing.
+                if fragment.name.value not in spread:
+                    spread.add(fragment.name.value)
+                    pending.append(fragment.selection_set)
+    return frozenset(names)
+
+
+def _field_columns(field: GraphQLField | None) -> frozenset[str] | None:
+    definition = (
+        None if field is None else field.extensions.get(GraphQLCoreConverter.DEFINITION_BACKREF)
+    )
+    if definition is None:
+        return None
+    declared = definition.metadata.get(_COLUMNS)
+    if declared is not None:
+        return frozenset(declared)
+    if definition.base_resolver is None:
+        return frozenset((definition.python_name,))
+    return None
