@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import fcntl
 import logging
+import os
 import random
 from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
@@ -23,20 +25,81 @@ T = TypeVar("T")
 log = logging.getLogger(__name__)
 
 
-# SQLite has one writer at a time. Writers of this process queue here, in order, instead of
-# each spinning in busy_timeout on the database lock (a tail of seconds under 16 at once).
-_sqlite_writers: WeakKeyDictionary[Any, asyncio.Lock] = WeakKeyDictionary()
+# SQLite has one writer at a time. Writers of this process queue on an asyncio lock, in
+# order, instead of each spinning in busy_timeout on the database lock (a tail of seconds
+# under 16 at once). The head of each worker's queue then takes a lock file the workers
+# share: the kernel wakes the next writer the moment the last one commits, where SQLite's
+# busy handler sleeps in steps of up to 100 ms (a p99 of 560 ms for 16 writers on 2 workers).
+_sqlite_writers: WeakKeyDictionary[Any, _SqliteWriters] = WeakKeyDictionary()
+
+
+class _SqliteWriters:
+    def __init__(self, lock_path: str | None) -> None:
+        self._queue = asyncio.Lock()
+        self._lock_path = lock_path
+        self._fd: int | None = None
+
+    async def __aenter__(self) -> None:
+        await self._queue.acquire()
+        try:
+            if self._lock_path is not None:
+                self._fd = await _lock_file(self._lock_path)
+        except BaseException:
+            self._queue.release()
+            raise
+
+    async def __aexit__(self, *_exc: object) -> None:
+        fd, self._fd = self._fd, None
+        try:
+            if fd is not None:
+                os.close(fd)  # closing the file releases its lock
+        finally:
+            self._queue.release()
+
+
+async def _lock_file(path: str) -> int:
+    """An open descriptor of `path` holding its exclusive flock.
+
+    Each write opens the file anew: flock belongs to the open file, so a descriptor left to
+    a cancelled wait can never release a later writer's lock.
+    """
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return fd
+    except BlockingIOError:
+        pass
+    except BaseException:
+        os.close(fd)
+        raise
+    # Another worker writes: wait in a thread, which the kernel wakes at its unlock.
+    waiting = asyncio.ensure_future(asyncio.to_thread(fcntl.flock, fd, fcntl.LOCK_EX))
+    try:
+        await asyncio.shield(waiting)
+    except BaseException:
+        # Cancelled (or failed): the thread may still get the lock; the file closes then.
+        waiting.add_done_callback(lambda _done: os.close(fd))
+        raise
+    return fd
+
+
+def _lock_path(engine: AsyncEngine) -> str | None:
+    database = engine.url.database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    return f"{database}-writers.lock"
 
 
 def writer_queue(engine: AsyncEngine | None) -> AbstractAsyncContextManager[Any]:
-    """Where this process's writers to `engine` wait their turn (nothing to wait for on a
-    server database, whose row locks serialize only what conflicts)."""
+    """Where writers to `engine` wait their turn (nothing to wait for on a server database,
+    whose row locks serialize only what conflicts)."""
     if engine is None or engine.dialect.name != "sqlite":
         return contextlib.nullcontext()
     key = engine.sync_engine
-    if key not in _sqlite_writers:
-        _sqlite_writers[key] = asyncio.Lock()
-    return _sqlite_writers[key]
+    writers = _sqlite_writers.get(key)
+    if writers is None:
+        writers = _sqlite_writers[key] = _SqliteWriters(_lock_path(engine))
+    return writers
 
 
 async def run_in_transaction(
