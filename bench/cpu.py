@@ -5,7 +5,8 @@
 Seeds a fresh database as the benchmark does, runs the app (and its floor) in-process over
 httpx's ASGI transport and times `time.process_time()` over N sequential requests per
 operation, best of R rounds (the machine is shared: the best round is the least disturbed).
-The httpx client's own work (~0.3 ms a request) is included on both sides.
+The httpx client's own work (~0.3 ms a request) is included on both sides; `--client asgi`
+calls the app as a server would, with a scope and two callables, and leaves it out.
 """
 
 from __future__ import annotations
@@ -37,8 +38,65 @@ from settings import Settings
 EXECUTORS: dict[str, type[Any]] = {"stock": StockExecutionContext, "fast": FastExecutionContext}
 
 
+class _Answer:
+    def __init__(self, status: int, content: bytes) -> None:
+        self.status_code, self.content = status, content
+
+    @property
+    def text(self) -> str:
+        return self.content.decode(errors="replace")
+
+
+class AsgiClient:
+    """POSTs straight into an ASGI app (its lifespan already running): what a server's
+    protocol hands the app, without an HTTP client's work in this process."""
+
+    def __init__(self, app: Any) -> None:
+        self._app = app
+
+    async def post(self, path: str, *, content: bytes, headers: dict[str, str]) -> _Answer:
+        scope = {
+            "type": "http",
+            "asgi": {"version": "3.0", "spec_version": "2.3"},
+            "http_version": "1.1",
+            "method": "POST",
+            "scheme": "http",
+            "path": path,
+            "raw_path": path.encode(),
+            "query_string": b"",
+            "root_path": "",
+            "headers": [(b"host", b"bench"), (b"content-length", str(len(content)).encode())]
+            + [(k.encode(), v.encode()) for k, v in headers.items()],
+            "client": ("127.0.0.1", 50000),
+            "server": ("bench", 80),
+        }
+        done = asyncio.Event()
+        sent = False
+        status, chunks = 0, []
+
+        async def receive() -> dict[str, Any]:
+            nonlocal sent
+            if not sent:
+                sent = True
+                return {"type": "http.request", "body": content, "more_body": False}
+            await done.wait()
+            return {"type": "http.disconnect"}
+
+        async def send(message: dict[str, Any]) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            elif message["type"] == "http.response.body":
+                chunks.append(message.get("body", b""))
+                if not message.get("more_body", False):
+                    done.set()
+
+        await self._app(scope, receive, send)
+        return _Answer(status, b"".join(chunks))
+
+
 async def _time(
-    client: httpx.AsyncClient, path: str, op: Operation, token: str | None, n: int
+    client: httpx.AsyncClient | AsgiClient, path: str, op: Operation, token: str | None, n: int
 ) -> float:
     headers = {"content-type": "application/json"}
     if token:
@@ -78,16 +136,21 @@ async def measure(
     floor: bool,
     profile: int = 0,
     executors: list[str] | None = None,
+    client: str = "httpx",
 ) -> dict[str, dict[str, float]]:
     executors = executors or ["default"]
     product_app = create_app(lambda: settings)
     floor_app = create_floor_app(lambda: settings)
     found: dict[str, dict[str, float]] = {}
-    async with _client(product_app) as product, _client(floor_app) as plain:
+    async with _client(product_app) as signing, _client(floor_app) as plain_httpx:
         schema = product_app.state.graphql.schema
         default = schema.execution_context_class
         EXECUTORS["default"] = default
-        tokens = await sign_in_tokens(product, seeded)
+        tokens = await sign_in_tokens(signing, seeded)
+        product: httpx.AsyncClient | AsgiClient = signing
+        plain: httpx.AsyncClient | AsgiClient = plain_httpx
+        if client == "asgi":
+            product, plain = AsgiClient(product_app), AsgiClient(floor_app)
         for op in ops:
             token = tokens.get(op.caller)
             # Warm-up: caches, pool connections, statement compilation.
@@ -140,6 +203,12 @@ def main(argv: list[str] | None = None) -> int:
         "--profile", type=int, default=0, metavar="TOP", help="cProfile one round; print TOP rows"
     )
     parser.add_argument("--loop", choices=["asyncio", "uvloop"], default="asyncio")
+    parser.add_argument(
+        "--client",
+        choices=["httpx", "asgi"],
+        default="httpx",
+        help="httpx over ASGI (its work counted), or the app called directly (left out)",
+    )
     # The paging operations need the deep user's rows; the others only a few of them.
     parser.add_argument("--deep-books", type=int, default=1_000)
     args = parser.parse_args(argv)
@@ -164,6 +233,7 @@ def main(argv: list[str] | None = None) -> int:
                     not args.no_floor,
                     args.profile,
                     args.executors,
+                    args.client,
                 )
             )
     print(json.dumps({"loadavg": os.getloadavg(), "cpu_ms_per_request": found}, indent=2))

@@ -36,13 +36,19 @@ def _latency_ratio(run: dict[str, Any], key: str) -> float:
     return round(graphql / floor, 2) if floor else float("inf")
 
 
+def _split(side: dict[str, Any]) -> str:
+    split = side.get("connections_per_worker")
+    return "-" if not split else "+".join(str(n) for n in split)
+
+
 def line(run: dict[str, Any]) -> str:
     g, f = run["graphql"], run["floor"]
     return (
         f"{run['op']:<16} {g['rps']:>7} rps p50 {g['p50_ms']:>6} ms p99 {g['p99_ms']:>7} ms "
         f"err {g['errors']} | floor {f['rps']:>7} rps p50 {f['p50_ms']:>6} ms "
         f"p99 {f['p99_ms']:>7} ms | x{_ratio(run)} cpu {g['worker_cpu_share']} "
-        f"loader {g.get('loader', '?')} {g.get('loader_cpu_share', '?')}"
+        f"loader {g.get('loader', '?')} {g.get('loader_cpu_share', '?')} "
+        f"split {_split(g)} / {_split(f)}"
     )
 
 
@@ -51,8 +57,8 @@ def _table(db: dict[str, Any]) -> list[str]:
         "| operation | c | req/s | p50 ms | p90 ms | p99 ms | errors | SQL/req | floor req/s "
         "| floor p50 ms | floor p99 ms | floor SQL/req | floor/GraphQL req/s "
         "| GraphQL/floor p50 | GraphQL/floor p99 | peak RSS MiB (all workers) "
-        "| loader CPU share (GraphQL / floor) |",
-        "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
+        "| loader CPU share (GraphQL / floor) | connections per worker (GraphQL / floor) |",
+        "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
     ]
     for run in db["runs"]:
         g, f = run["graphql"], run["floor"]
@@ -62,7 +68,8 @@ def _table(db: dict[str, Any]) -> list[str]:
             f"| {g['p99_ms']} | {g['errors']} | {sql['graphql']} | {f['rps']} | {f['p50_ms']} "
             f"| {f['p99_ms']} | {sql['floor']} | {_ratio(run)} | {_latency_ratio(run, 'p50_ms')} "
             f"| {_latency_ratio(run, 'p99_ms')} | {g['peak_rss_mib']} "
-            f"| {g.get('loader_cpu_share', '-')} / {f.get('loader_cpu_share', '-')} |"
+            f"| {g.get('loader_cpu_share', '-')} / {f.get('loader_cpu_share', '-')} "
+            f"| {_split(g)} / {_split(f)} |"
         )
     return rows
 

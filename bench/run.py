@@ -17,6 +17,7 @@ import platform
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -123,15 +124,27 @@ def _drive(server: Server, path: str, op: Operation, token: str | None, args: An
         "expect": op.expect,
     }
     with WorkerWatch(server.worker_pids()) as watch:
-        done = subprocess.run(
-            [sys.executable, "-m", LOADERS[args.loader]],
-            input=json.dumps(spec).encode(),
-            capture_output=True,
-            cwd=ROOT,
-            timeout=args.warmup + args.duration + 60,
-            check=True,
-        )
+        # Sampled halfway through the measured part, beside the loader.
+        split: list[list[int] | None] = [None]
+
+        def sample() -> None:
+            split[0] = connection_split(server.port, server.worker_pids())
+
+        sampler = threading.Timer(args.warmup + args.duration / 2, sample)
+        sampler.start()
+        try:
+            done = subprocess.run(
+                [sys.executable, "-m", LOADERS[args.loader]],
+                input=json.dumps(spec).encode(),
+                capture_output=True,
+                cwd=ROOT,
+                timeout=args.warmup + args.duration + 60,
+                check=True,
+            )
+        finally:
+            sampler.join()
     result = json.loads(done.stdout)
+    result["connections_per_worker"] = split[0]
     result["peak_rss_mib"] = round(watch.peak_total_kib / 1024, 1)
     result["peak_worker_rss_mib"] = round(watch.peak_worker_kib / 1024, 1)
     busy = sum(watch.cpu.values()) or 1.0
@@ -142,6 +155,25 @@ def _drive(server: Server, path: str, op: Operation, token: str | None, args: An
     result["loader"] = args.loader
     result["loader_cpu_share"] = round(loader / (loader + busy), 2) if loader + busy else 0.0
     return result
+
+
+def connection_split(port: int, pids: list[int]) -> list[int] | None:
+    """The loader's connections each worker holds, fewest first (None without `ss`).
+
+    Each worker listens on its own socket (reuse_port) and the kernel hashes a connection to
+    one: 16 connections split 8/8 or 6/10 by chance, and the worker with 10 answers them
+    later, so a run's p99 depends on its split as much as on the code.
+    """
+    try:
+        listed = subprocess.run(
+            ["ss", "-tnpH", "state", "established", f"( sport = :{port} )"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+        ).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return sorted(sum(f"pid={pid}," in line for line in listed.splitlines()) for pid in pids)
 
 
 def bench_database(kind: str, args: argparse.Namespace, workdir: Path) -> dict[str, Any]:

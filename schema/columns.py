@@ -15,6 +15,7 @@ too little makes the field fail loudly (NOT_LOADED is no value any scalar accept
 from __future__ import annotations
 
 from collections.abc import Sequence
+from operator import is_
 from typing import Any
 
 from graphql import (
@@ -48,7 +49,7 @@ def selected_columns(info: Info[Any, Any]) -> frozenset[str] | None:
     key = tuple(map(id, nodes))
     hit = _cache.get(key)
     # The cached nodes are held, so their ids cannot be reused by other nodes meanwhile.
-    if hit is not None and all(a is b for a, b in zip(hit[0], nodes, strict=True)):
+    if hit is not None and all(map(is_, hit[0], nodes)):
         return hit[1]
     found = _columns(get_named_type(raw.return_type), nodes, raw.fragments)
     if len(_cache) >= _MAX_CACHED:
