@@ -39,6 +39,7 @@ from graphql import (
     GraphQLError,
     GraphQLSchema,
     GraphQLSyntaxError,
+    NoSchemaIntrospectionCustomRule,
     OperationDefinitionNode,
     ScalarLeafsRule,
     Source,
@@ -127,6 +128,9 @@ class DocumentLimits:
     shape: ShapeLimits
     max_cost: int
     hide_suggestions: bool
+    # False: introspection fields are refused in validation (graphql-core's rule, as
+    # strawberry's DisableIntrospection adds it, without a per-request hook).
+    introspection: bool = True
 
 
 class DocumentChecks:
@@ -137,6 +141,15 @@ class DocumentChecks:
         self.parse = lru_cache(maxsize=CACHE_SIZE)(self._parse)
         self.validate = lru_cache(maxsize=CACHE_SIZE)(self._validate)
         self.plan = lru_cache(maxsize=CACHE_SIZE)(self._plan)
+        self._extra_rules: tuple[type[ASTValidationRule], ...] = (
+            () if limits.introspection else (NoSchemaIntrospectionCustomRule,)
+        )
+
+    def rules(
+        self, given: Sequence[type[ASTValidationRule]]
+    ) -> tuple[type[ASTValidationRule], ...]:
+        """strawberry's rules for the request, and ours."""
+        return (*given, *self._extra_rules)
 
     def _parse(self, query: str) -> DocumentNode:
         return parse_document(query, self.limits.max_tokens)
@@ -233,9 +246,12 @@ class CheckedDocument(SchemaExtension):
         if isinstance(current, Compilation):
             # Outside the caches; the cost depends on each request's variables, so it is
             # left to the stored document's checks.
-            errors = self.checks._validate(schema, query, tuple(context.validation_rules))
+            errors = self.checks._validate(
+                schema, query, self.checks.rules(context.validation_rules)
+            )
         else:
-            errors = list(self.checks.validate(schema, query, context.validation_rules))
+            rules = self.checks.rules(context.validation_rules)
+            errors = list(self.checks.validate(schema, query, rules))
             if not errors:
                 plan = self.checks.plan(schema, query, context.operation_name)
                 cost = plan.cost(context.variables)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from strawberry.extensions import DisableIntrospection, SchemaExtension
+from strawberry.extensions import SchemaExtension
 
 from resolvers.errors import ErrorCode
 from schema.document import DocumentLimits, checked_document
@@ -81,11 +81,10 @@ def limit_extensions(
                 shape=limits.shape,
                 max_cost=limits.max_cost,
                 hide_suggestions=hide_suggestions,
+                introspection=limits.introspection,
             )
         ),
     ]
-    if not limits.introspection:
-        factories.append(DisableIntrospection)
     return factories
 
 
