@@ -82,7 +82,11 @@ _MISSING: Any = object()
 # Values of these types are neither exceptions nor awaitables: no need to ask.
 _PLAIN: frozenset[type] = frozenset({str, int, float, bool, datetime, date})
 
-_Entry = tuple[str, FieldDetailsList, Plan | TypeName | None]
+# (response name, its fields, its plan, and for a basic leaf whose value is usually already
+# its output: the read as a one-argument function, the output's type, whether non-null).
+_Entry = tuple[
+    str, FieldDetailsList, Plan | TypeName | None, Callable[[Any], Any] | None, type | None, bool
+]
 
 # Per schema, per object type name, per field name: how it completes (None: the normal way).
 _PLANS: WeakKeyDictionary[GraphQLSchema, dict[str, dict[str, Plan | TypeName | None]]] = (
@@ -112,6 +116,16 @@ class _CoercionTagged(StrawberryGraphQLCoreExecutionContext):
 def quiet(executor: type[_CoercionTagged]) -> type[_CoercionTagged]:
     """`executor` with its coercion messages' hints hidden (production)."""
     return type(f"Quiet{executor.__name__}", (executor,), {"quiet": True})
+
+
+def _getter(plan: Plan) -> Callable[[Any], Any]:
+    """The plan's read of its basic field as a function of the source alone."""
+    read, name = plan.read, plan.python_name
+    make = getattr(read, "getter", None)
+    if make is not None:
+        found: Callable[[Any], Any] = make(name)
+        return found
+    return lambda source: read(source, name)
 
 
 class StockExecutionContext(_CoercionTagged):
@@ -158,7 +172,12 @@ class FastExecutionContext(_CoercionTagged):
                 plan = by_name[name] = field_plan(parent_type, name)
             if node.arguments or field_details_list[0].fragment_variable_values:
                 plan = None
-            entries.append((response_name, field_details_list, plan))
+            getter = None
+            if isinstance(plan, Plan) and plan.basic and plan.kind == LEAF and plan.passthrough:
+                getter = _getter(plan)
+            passthrough = plan.passthrough if getter is not None else None
+            non_null = isinstance(plan, Plan) and plan.non_null
+            entries.append((response_name, field_details_list, plan, getter, passthrough, non_null))
         # The grouped field set is kept alive with its entries, so its id is not reused.
         self._entries[id(grouped_field_set)] = (grouped_field_set, entries)
         return entries
@@ -180,10 +199,49 @@ class FastExecutionContext(_CoercionTagged):
         is_awaitable = self.is_awaitable
         awaitable_fields: list[str] = []
         try:
-            for response_name, field_details_list, plan in self._entries_of(
-                parent_type, grouped_field_set
-            ):
-                if plan is None:
+            for (
+                response_name,
+                field_details_list,
+                plan,
+                getter,
+                passthrough,
+                non_null,
+            ) in self._entries_of(parent_type, grouped_field_set):
+                if getter is not None:
+                    # A basic leaf: a str, bool or in-range int is its own output, a null of
+                    # a nullable field is null; anything else is completed the planned way
+                    # with the value read (never read twice).
+                    assert isinstance(plan, Plan)
+                    try:
+                        value = getter(source_value)
+                    except Exception as raw_error:
+                        result = self._complete_normally(
+                            plan,
+                            parent_type,
+                            field_details_list,
+                            path,
+                            response_name,
+                            _MISSING,
+                            raw_error,
+                        )
+                    else:
+                        kind = type(value)
+                        if kind is passthrough and (kind is not int or int_in_range(value)):
+                            results[response_name] = value
+                            continue
+                        if value is None and not non_null:
+                            results[response_name] = None
+                            continue
+                        result = self._complete_planned(
+                            plan,
+                            parent_type,
+                            source_value,
+                            field_details_list,
+                            path,
+                            response_name,
+                            value,
+                        )
+                elif plan is None:
                     result = self.execute_field(
                         parent_type,
                         source_value,
@@ -243,6 +301,20 @@ class FastExecutionContext(_CoercionTagged):
             return self._complete_normally(
                 plan, parent_type, field_details_list, path, response_name, _MISSING, raw_error
             )
+        return self._complete_planned(
+            plan, parent_type, source_value, field_details_list, path, response_name, value
+        )
+
+    def _complete_planned(
+        self,
+        plan: Plan,
+        parent_type: GraphQLObjectType,
+        source_value: Any,
+        field_details_list: FieldDetailsList,
+        path: Path | None,
+        response_name: str,
+        value: Any,
+    ) -> Any:
         if value is None:
             if not plan.non_null:
                 return None
