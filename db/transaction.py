@@ -9,6 +9,7 @@ import logging
 import os
 import random
 from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractAsyncContextManager
 from typing import Any, TypeVar
 from weakref import WeakKeyDictionary
@@ -57,6 +58,11 @@ class _SqliteWriters:
             self._queue.release()
 
 
+# Its own thread: a writer's wait never queues behind password hashing in the default pool.
+# One is enough, as only the head of this process's queue (or a cancelled one) waits.
+_LOCK_WAITS = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-writer-lock")
+
+
 async def _lock_file(path: str) -> int:
     """An open descriptor of `path` holding its exclusive flock.
 
@@ -73,7 +79,8 @@ async def _lock_file(path: str) -> int:
         os.close(fd)
         raise
     # Another worker writes: wait in a thread, which the kernel wakes at its unlock.
-    waiting = asyncio.ensure_future(asyncio.to_thread(fcntl.flock, fd, fcntl.LOCK_EX))
+    loop = asyncio.get_running_loop()
+    waiting = loop.run_in_executor(_LOCK_WAITS, fcntl.flock, fd, fcntl.LOCK_EX)
     try:
         await asyncio.shield(waiting)
     except BaseException:
@@ -87,7 +94,8 @@ def _lock_path(engine: AsyncEngine) -> str | None:
     database = engine.url.database
     if not database or database == ":memory:" or database.startswith("file:"):
         return None
-    return f"{database}-writers.lock"
+    # One file however the workers spell the path (relative, absolute, through a link).
+    return f"{os.path.realpath(database)}-writers.lock"
 
 
 def writer_queue(engine: AsyncEngine | None) -> AbstractAsyncContextManager[Any]:

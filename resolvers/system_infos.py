@@ -3,6 +3,7 @@ rendered from what is stored or, for a form being edited, from settings not save
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -50,11 +51,10 @@ async def generated_dialogue(ctx: Context, info: SystemInfo) -> list[str]:
     # read nothing more. Both links are asked for before either is awaited, so they join
     # the batches of the page's other link reads (`refBooks { title }` beside it).
     pk = key_of(info)
-    books, materials = (
-        ctx.loaders.load(SYSTEM_INFO_BOOKS, pk),
-        ctx.loaders.load(SYSTEM_INFO_DATAS, pk),
+    books, materials = await asyncio.gather(
+        ctx.loaders.load(SYSTEM_INFO_BOOKS, pk), ctx.loaders.load(SYSTEM_INFO_DATAS, pk)
     )
-    return await _render(ctx, info, await books, await materials)
+    return await _render(ctx, info, books, materials)
 
 
 async def generated_dialogue_text(ctx: Context, info: SystemInfo) -> str:

@@ -14,8 +14,9 @@ too little makes the field fail loudly (NOT_LOADED is no value any scalar accept
 
 from __future__ import annotations
 
+import functools
+import weakref
 from collections.abc import Sequence
-from operator import is_
 from typing import Any
 
 from graphql import (
@@ -31,9 +32,12 @@ from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types import Info
 
 _COLUMNS = "gpt_supporter.columns"
-# Places in documents seen; more than this many (a flood of distinct documents) starts over.
+# By the first field node's identity, held weakly: an entry goes with its document (the
+# parse cache's, or a request's), so the cache never keeps a request body alive. Each holds
+# the ids of all the field's nodes (a fragment's field merged with different siblings in
+# different places) and the answer. More than this many starts over.
 _MAX_CACHED = 4096
-_cache: dict[tuple[int, ...], tuple[tuple[FieldNode, ...], frozenset[str] | None]] = {}
+_cache: dict[int, tuple[weakref.ref[FieldNode], tuple[int, ...], frozenset[str] | None]] = {}
 
 
 def reads_columns(*names: str) -> dict[str, Any]:
@@ -46,16 +50,20 @@ def selected_columns(info: Info[Any, Any]) -> frozenset[str] | None:
     # strawberry's Info keeps graphql-core's: the field nodes and fragments are there.
     raw = info._raw_info
     nodes = raw.field_nodes
-    key = tuple(map(id, nodes))
-    hit = _cache.get(key)
-    # The cached nodes are held, so their ids cannot be reused by other nodes meanwhile.
-    if hit is not None and all(map(is_, hit[0], nodes)):
-        return hit[1]
+    first = nodes[0]
+    ids = tuple(map(id, nodes))
+    hit = _cache.get(ids[0])
+    if hit is not None and hit[0]() is first and hit[1] == ids:
+        return hit[2]
     found = _columns(get_named_type(raw.return_type), nodes, raw.fragments)
     if len(_cache) >= _MAX_CACHED:
         _cache.clear()
-    _cache[key] = (tuple(nodes), found)
+    _cache[ids[0]] = (weakref.ref(first, functools.partial(_forget, ids[0])), ids, found)
     return found
+
+
+def _forget(key: int, _gone: object) -> None:
+    _cache.pop(key, None)
 
 
 def _columns(

@@ -4,6 +4,7 @@ selections, and a mutation still answers with the links it wrote."""
 
 from __future__ import annotations
 
+import gc
 import re
 from typing import Any
 
@@ -11,7 +12,9 @@ import pytest
 from graphql import GraphQLBoolean, GraphQLError, GraphQLInt, GraphQLScalarType, GraphQLString
 
 from resolvers.parts import NOT_LOADED
+from schema import columns
 from schema.build import build_schema
+from schema.document import CACHE_SIZE
 from services import Services
 from tests.api.test_loaders import seed_system_infos
 from tests.data_api import seed_books, stamps, user_pk
@@ -173,3 +176,20 @@ def test_a_column_left_out_is_no_value_anything_accepts(use: Any) -> None:
     # A field reading a column its declaration did not name fails; it never answers a guess.
     with pytest.raises((GraphQLError, TypeError, AttributeError)):
         use(NOT_LOADED)
+
+
+async def test_the_columns_cache_keeps_no_document_alive(
+    gql: GraphQLClient, owner: Account, services: Services
+) -> None:
+    # Given a SystemInfo, and more distinct documents than the parse cache holds
+    await seed_system_infos(services, user_pk(owner), 1)
+    documents = [f"# {i}\n{TITLES}" for i in range(CACHE_SIZE + 60)]
+    gc.collect()
+    before = len(columns._cache)  # other apps of this test run may hold documents too
+    # When each is sent once
+    for document in documents:
+        assert_no_errors(await gql(document, token=owner.token))
+    gc.collect()
+    # Then the columns cache holds entries only for documents still parsed and cached
+    # (each document has two link fields), not one per document ever seen
+    assert len(columns._cache) - before <= 2 * CACHE_SIZE

@@ -7,12 +7,14 @@ import asyncio
 import fcntl
 import os
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
 
-from db.transaction import run_in_transaction
+from db.transaction import _lock_path, run_in_transaction
 from services import Services
 from tests.databases import is_mysql
 from tests.utils import count_statements
@@ -23,7 +25,7 @@ pytestmark = pytest.mark.skipif(is_mysql(), reason="SQLite's single writer; Mari
 @pytest.fixture
 def other_worker(services: Services) -> Iterator[Any]:
     """Holds the writers' lock file as another worker's writer would; `.release()` ends it."""
-    path = f"{services.engine.url.database}-writers.lock"
+    path = f"{os.path.realpath(services.engine.url.database or '')}-writers.lock"
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
     fcntl.flock(fd, fcntl.LOCK_EX)
 
@@ -77,3 +79,23 @@ async def test_a_writer_cancelled_while_waiting_leaves_the_lock_free(
         asyncio.gather(*(run_in_transaction(services.sessions, _write) for _ in range(3))), 10
     )
     assert results == [1, 1, 1]
+
+
+def test_every_spelling_of_the_database_path_shares_one_lock_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given one database file named relatively, absolutely and through a link
+    (tmp_path / "real").mkdir()
+    (tmp_path / "link").symlink_to(tmp_path / "real")
+    monkeypatch.chdir(tmp_path)
+    urls = [
+        "sqlite+aiosqlite:///real/app.db",
+        f"sqlite+aiosqlite:///{tmp_path}/real/app.db",
+        f"sqlite+aiosqlite:///{tmp_path}/link/app.db",
+    ]
+    # (engines that never connect: nothing to dispose)
+    engines = [create_async_engine(url) for url in urls]
+    # Then the workers' writers all queue on the same file; memory databases on none
+    expected = f"{os.path.realpath(tmp_path)}/real/app.db-writers.lock"
+    assert {_lock_path(engine) for engine in engines} == {expected}
+    assert _lock_path(create_async_engine("sqlite+aiosqlite://")) is None
