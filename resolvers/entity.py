@@ -6,7 +6,8 @@ row type is derived from the model's columns, so a column added to the model rea
 hot read paths without a second list to keep in step.
 
 Rows are typed as their model: they carry exactly the model's columns (a structural test
-checks it) and are only read, never written or flushed.
+checks it) and are only read, never written or flushed. A link read for a selection that
+needs fewer columns (resolvers/parts.py `Link.narrowed`) holds NOT_LOADED in the others.
 """
 
 from __future__ import annotations
