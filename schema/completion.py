@@ -1,0 +1,255 @@
+"""Completing values that are already there: graphql-core's complete_value, faster.
+
+The type checks of complete_value inlined (the same order, so the same errors); lists that
+are already there completed in one loop: scalars coerced each (e.g. generatedDialogue),
+objects each completed as graphql-core's complete_list_item_value would, errors at the
+item's path. A list under @stream, or a schema with resolver middleware, goes graphql-core's
+way. The executor (schema/execution.py) builds on this.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+from weakref import WeakKeyDictionary
+
+from graphql import (
+    GraphQLEnumType,
+    GraphQLInterfaceType,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLOutputType,
+    GraphQLScalarType,
+    GraphQLSchema,
+    GraphQLUnionType,
+)
+from graphql.execution.collect_fields import FieldDetailsList, GroupedFieldSet
+from graphql.pyutils import Path, Undefined, gather_with_cancel
+
+from schema.awaitable import fast_is_awaitable
+from schema.coercion import CoercionTagged
+from schema.plans import LEAF, ItemPlan, item_plan
+
+__all__ = ["MISSING", "CompletingContext"]
+
+MISSING: Any = object()
+_MISSING = MISSING
+# Per schema, per list item type: how its items complete (None: the normal way).
+_ITEM_PLANS: WeakKeyDictionary[GraphQLSchema, dict[GraphQLOutputType, ItemPlan | None]] = (
+    WeakKeyDictionary()
+)
+
+
+class CompletingContext(CoercionTagged):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Asked of every value; on model rows strawberry's answer costs a pydantic lookup.
+        self.is_awaitable = fast_is_awaitable(self.is_awaitable)
+        manager = self.middleware_manager
+        # Middleware wraps every resolver, basic ones included: then nothing may skip it.
+        self._fast = manager is None or not manager.middlewares
+        # @stream would make lists incremental; only a schema without it takes the list path.
+        self._fast_lists = self.schema.get_directive("stream") is None
+        item_plans = _ITEM_PLANS.get(self.schema)
+        if item_plans is None:
+            item_plans = _ITEM_PLANS[self.schema] = {}
+        self._item_plans = item_plans
+
+    async def _await_field(
+        self,
+        completed: Awaitable[Any],
+        return_type: GraphQLOutputType,
+        field_details_list: FieldDetailsList,
+        path: Path,
+    ) -> Any:
+        # execute_field's await_completed.
+        try:
+            return await completed
+        except Exception as raw_error:
+            self.handle_field_error(raw_error, return_type, field_details_list, path)
+            return None
+
+    def complete_value(
+        self,
+        return_type: GraphQLOutputType,
+        field_details_list: FieldDetailsList,
+        info: Any,
+        path: Path,
+        result: Any,
+        position_context: Any,
+    ) -> Any:
+        # graphql-core's complete_value with its type checks inlined (is_*_type are
+        # isinstance checks); the order of the checks, and so every error, is the same.
+        if isinstance(result, Exception):
+            raise result
+        if isinstance(return_type, GraphQLNonNull):
+            completed = self.complete_value(
+                return_type.of_type, field_details_list, info, path, result, position_context
+            )
+            if completed is None:
+                msg = (
+                    "Cannot return null for non-nullable field"
+                    f" {info.parent_type}.{info.field_name}."
+                )
+                raise TypeError(msg)
+            return completed
+        if result is None or result is Undefined:
+            return None
+        if isinstance(return_type, GraphQLList):
+            return self.complete_list_value(
+                return_type, field_details_list, info, path, result, position_context
+            )
+        if isinstance(return_type, (GraphQLScalarType, GraphQLEnumType)):
+            return self.complete_leaf_value(return_type, result)
+        if isinstance(return_type, (GraphQLInterfaceType, GraphQLUnionType)):
+            return self.complete_abstract_value(
+                return_type, field_details_list, info, path, result, position_context
+            )
+        if isinstance(return_type, GraphQLObjectType):
+            return self.complete_object_value(
+                return_type, field_details_list, info, path, result, position_context
+            )
+        return super().complete_value(
+            return_type, field_details_list, info, path, result, position_context
+        )
+
+    def complete_list_value(
+        self,
+        return_type: GraphQLList[GraphQLOutputType],
+        field_details_list: FieldDetailsList,
+        info: Any,
+        path: Path,
+        result: Any,
+        position_context: Any,
+    ) -> Any:
+        # A list that is already there (no @stream possible): scalars coerced each, or the
+        # normal way; objects completed in one loop.
+        if self._fast_lists and position_context is None and type(result) in (list, tuple):
+            item_type = return_type.of_type
+            items = self._item_plans.get(item_type, _MISSING)
+            if items is _MISSING:
+                items = self._item_plans[item_type] = item_plan(item_type)
+            if items is not None:
+                if items.kind == LEAF:
+                    assert items.coerce is not None
+                    completed = self._coerce_items(result, items.coerce, items.non_null)
+                    if completed is not None:
+                        return completed
+                elif self._fast:
+                    assert items.object_type is not None
+                    return self._complete_objects(
+                        item_type, items.object_type, field_details_list, info, path, result
+                    )
+        return super().complete_list_value(
+            return_type, field_details_list, info, path, result, position_context
+        )
+
+    def _coerce_items(
+        self, items: list[Any] | tuple[Any, ...], coerce: Callable[[Any], Any], non_null: bool
+    ) -> list[Any] | None:
+        is_awaitable = self.is_awaitable
+        completed: list[Any] = []
+        append = completed.append
+        for item in items:
+            if item is None:
+                if non_null:
+                    return None
+                append(None)
+                continue
+            if isinstance(item, Exception) or item is Undefined or is_awaitable(item):
+                return None
+            try:
+                coerced = coerce(item)
+            except Exception:
+                return None
+            if coerced is None or coerced is Undefined:
+                return None
+            append(coerced)
+        return completed
+
+    def _complete_objects(
+        self,
+        item_type: GraphQLOutputType,
+        object_type: GraphQLObjectType,
+        field_details_list: FieldDetailsList,
+        info: Any,
+        path: Path,
+        items: list[Any] | tuple[Any, ...],
+    ) -> Any:
+        # graphql-core's complete_iterable_value, complete_list_item_value and, for each
+        # object, complete_value and (without is_type_of) complete_object_value, in one loop.
+        is_awaitable = self.is_awaitable
+        direct = object_type.is_type_of is None
+        grouped_field_set: GroupedFieldSet | None = None
+        if direct:
+            grouped_field_set, new_defer_usages, _ = self.collect_subfields(
+                object_type, field_details_list
+            )
+            direct = not new_defer_usages
+        completed_results: list[Any] = []
+        append = completed_results.append
+        awaitable_indices: list[int] = []
+        index = 0
+        try:
+            for index, item in enumerate(items):
+                item_path = path.add_key(index, None)
+                if is_awaitable(item):
+                    append(
+                        self.complete_awaitable_list_item_value(
+                            item, item_type, field_details_list, info, item_path, None
+                        )
+                    )
+                    awaitable_indices.append(index)
+                    continue
+                try:
+                    if (
+                        direct
+                        and item is not None
+                        and item is not Undefined
+                        and not isinstance(item, Exception)
+                    ):
+                        assert grouped_field_set is not None
+                        completed_item = self.execute_fields(
+                            object_type, item, item_path, grouped_field_set, None
+                        )
+                    else:
+                        completed_item = self.complete_value(
+                            item_type, field_details_list, info, item_path, item, None
+                        )
+                    if is_awaitable(completed_item):
+                        append(
+                            self._await_field(
+                                completed_item, item_type, field_details_list, item_path
+                            )
+                        )
+                        awaitable_indices.append(index)
+                    else:
+                        append(completed_item)
+                except Exception as raw_error:
+                    self.handle_field_error(raw_error, item_type, field_details_list, item_path)
+                    append(None)
+        except Exception:
+            # As graphql-core: awaitables made so far, and those still in the list, settle.
+            pending = [completed_results[i] for i in awaitable_indices]
+            pending.extend(item for item in items[index + 1 :] if is_awaitable(item))
+            if pending:
+                self.settle_in_background(pending)
+            raise
+
+        if not awaitable_indices:
+            return completed_results
+
+        async def get_completed_results() -> list[Any]:
+            if len(awaitable_indices) == 1:
+                at = awaitable_indices[0]
+                completed_results[at] = await completed_results[at]
+            else:
+                awaited_results = await gather_with_cancel(
+                    *(completed_results[at] for at in awaitable_indices)
+                )
+                for at, sub_result in zip(awaitable_indices, awaited_results, strict=True):
+                    completed_results[at] = sub_result
+            return completed_results
+
+        return get_completed_results()
