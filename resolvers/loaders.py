@@ -50,10 +50,10 @@ class Loaders:
 
     def answer(self, part: Part, key: int, value: Any) -> None:
         """What `key` loads in this request from now on: what a write just stored."""
-        whole = getattr(part, "whole", None)
-        if whole is None:
+        if getattr(part, "whole", None) is None:
             self.of(part).clear(key).prime(key, value)
-        self._answers[(part, key)] = value
+        else:
+            self._answers[(part, key)] = value
 
     def forget(self) -> None:
         """After a write, what was cached may be stale: later fields load afresh."""

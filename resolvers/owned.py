@@ -44,7 +44,10 @@ M = TypeVar("M", bound=SQLModel)
 _CURRENT = "token_current"
 
 
-def _owner_scope(entity: Entity[Any], user_id: int | None) -> list[ColumnElement[bool]]:
+def _owner_scope(
+    entity: Entity[Any], user_id: int | BindParameter[int] | None
+) -> list[ColumnElement[bool]]:
+    """The rows `user_id` (a value, or a bind parameter of a statement built once) owns."""
     if entity.ownership is Ownership.USER:
         return [entity.column("user_id") == user_id]
     return []
@@ -72,9 +75,7 @@ def _reads(entity: Entity[M]) -> _Reads[M]:
         if entity.ownership is Ownership.PUBLIC:
             found = _Reads(select(*entity.columns).where(pk), PageQuery(entity))
         else:
-            scope = (
-                [entity.column("user_id") == _OWNER] if entity.ownership is Ownership.USER else []
-            )
+            scope = _owner_scope(entity, _OWNER)
             by_id = select(*entity.columns, TOKEN_CURRENT.label(_CURRENT)).where(pk, *scope)
             found = _Reads(by_id, PageQuery(entity, scope, {_CURRENT: TOKEN_CURRENT}))
         _READS[entity] = found
@@ -156,8 +157,7 @@ def _owner_check(entity: Entity[Any]) -> Any:
     it per create cost a third of the statement's CPU)."""
     found = _OWNER_CHECKS.get(entity)
     if found is None:
-        scope = [entity.column("user_id") == _OWNER] if entity.ownership is Ownership.USER else []
-        count = select(func.count()).select_from(entity.model).where(*scope)
+        count = select(func.count()).select_from(entity.model).where(*_owner_scope(entity, _OWNER))
         found = _OWNER_CHECKS[entity] = select(count.scalar_subquery(), TOKEN_CURRENT)
     return found
 

@@ -275,13 +275,13 @@ class _LinkLoader(DataLoader[tuple[int, tuple[str, ...]], Any]):
         self._reads, self._link = reads, link
 
     async def batch_load_fn(self, keys: list[tuple[int, tuple[str, ...]]]) -> list[Any]:
-        wanted = {name for _, kept in keys for name in kept}
-        stmt, row = self._link.read_of(frozenset(wanted))
+        wanted = frozenset(name for _, kept in keys for name in kept)
+        stmt, row = self._link.read_of(wanted)
+        # An owner asked for with two selections is read once.
+        owners = list(dict.fromkeys(pk for pk, _ in keys))
         async with self._reads() as session:
-            found = (await session.execute(stmt, {"keys": [pk for pk, _ in keys]})).all()
-        grouped: dict[int, list[Any]] = defaultdict(list)
-        for raw in found:
-            grouped[raw[0]].append(row(raw[1:]))
+            found = (await session.execute(stmt, {"keys": owners})).all()
+        grouped = _group_lists(row)(found)
         return [grouped.get(pk, []) for pk, _ in keys]
 
 
