@@ -2,25 +2,27 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Iterable
 from typing import Any
 
 import strawberry
 from graphql import GraphQLError
 from strawberry.schema.config import StrawberryConfig
+from strawberry.schema.schema import DEFAULT_ALLOWED_OPERATION_TYPES
 from strawberry.types import ExecutionContext, ExecutionResult
+from strawberry.types.graphql import OperationType
 
 from resolvers.context import Context
 from schema.checks import check_entities_bound, check_root_policies
 from schema.cost import uncovered_lists
 from schema.deadline import run_with_deadline
-from schema.document import cost_check
+from schema.document import DocumentChecks, cost_check
 from schema.error_codes import ErrorCodeEnum
 from schema.errors import log_errors
 from schema.execution import FastExecutionContext, quiet
-from schema.limits import QueryLimits, limit_extensions
+from schema.limits import QueryLimits, document_checks
 from schema.mutation import Mutation
-from schema.observe import ObserveOperation
+from schema.operation import execution_context, run_operation
 from schema.query import Query
 from schema.trusted import CompileCheck
 from schema.types import NODE_TYPES, resolve_attribute
@@ -30,9 +32,32 @@ class AppSchema(strawberry.Schema):
     operation_timeout: float | None = None
     # Answers encoded larger than this are refused (schema.http); None: no cap.
     max_response_bytes: int | None = None
+    # Parsing, validation and the limits, with their caches (set by build_schema).
+    checks: DocumentChecks
 
-    async def execute(self, *args: Any, **kwargs: Any) -> ExecutionResult:
-        operation = _ending_reads(super().execute(*args, **kwargs), kwargs.get("context_value"))
+    async def execute(
+        self,
+        query: str | None,
+        variable_values: dict[str, Any] | None = None,
+        context_value: Any | None = None,
+        root_value: Any | None = None,
+        operation_name: str | None = None,
+        allowed_operation_types: Iterable[OperationType] | None = None,
+        operation_extensions: dict[str, Any] | None = None,
+    ) -> ExecutionResult:
+        execution = execution_context(
+            self,
+            query,
+            variable_values,
+            context_value,
+            root_value,
+            operation_name,
+            DEFAULT_ALLOWED_OPERATION_TYPES
+            if allowed_operation_types is None
+            else allowed_operation_types,
+            operation_extensions,
+        )
+        operation = _ending_reads(run_operation(self, self.checks, execution), context_value)
         if self.operation_timeout is None:
             return await operation
         return await run_with_deadline(operation, self.operation_timeout)
@@ -58,7 +83,6 @@ async def _ending_reads(operation: Awaitable[ExecutionResult], context: object) 
 def build_schema(
     *,
     field_suggestions: bool = True,
-    extensions: list[Any] | None = None,
     limits: QueryLimits | None = None,
     execution_context_class: type[Any] = FastExecutionContext,
 ) -> AppSchema:
@@ -76,16 +100,15 @@ def build_schema(
         execution_context_class=(
             execution_context_class if field_suggestions else quiet(execution_context_class)
         ),
-        extensions=[
-            # Parses and validates (both cached: they were a quarter of a small query's CPU
-            # time; skipped for a trusted document, prepared at start-up), every limit first.
-            *limit_extensions(limits, hide_suggestions=not field_suggestions),
-            # Fills the request log's and the metrics' operation name, type and error codes.
-            ObserveOperation,
-            *(extensions or []),
-        ],
     )
+    # Parses and validates (both cached: they were a quarter of a small query's CPU time;
+    # skipped for a trusted document, prepared at start-up), every limit first. No strawberry
+    # extension: schema.operation runs the steps itself and would not run one.
+    schema.checks = document_checks(limits, hide_suggestions=not field_suggestions)
     check_root_policies(schema)
+    if schema.extensions or schema.directives:
+        # schema.operation runs no strawberry extension (a directive is one): fail loudly.
+        raise RuntimeError("AppSchema runs no strawberry extensions or custom directives")
     if missing := uncovered_lists(schema._schema):
         raise RuntimeError(f"the cost model has no maximum for the lists {missing}")
     schema.operation_timeout = limits.timeout_seconds

@@ -1,7 +1,8 @@
 """Parsing and validating a request's document, every limit first, each step cached.
 
-One schema extension takes over from strawberry's ParserCache and ValidationCache (which it
-replaces, with the same bounded LRU caches keyed by the query text), because it must:
+These steps (run by schema.operation in place of strawberry's parse and validation) take over
+from strawberry's ParserCache and ValidationCache, with the same bounded LRU caches keyed by
+the query text, because they must:
 
 - tell the parser's limits (QUERY_TOO_COMPLEX) from syntax errors (GRAPHQL_PARSE_FAILED) by
   the parser's own state, not by message text;
@@ -18,16 +19,16 @@ A refusal is raised (parsing) or put in `pre_execution_errors` (validation): no 
 and no SQL is sent.
 
 A trusted document (schema.trusted) skips all of it: the view puts the StoredDocument in
-`current_document`, its parse step hands strawberry the DocumentNode parsed at start-up and
-its validation step runs only the document's per-request checks (its cost for these
-variables). At start-up each manifest document goes through this same extension with a
+`current_document`, its parse step takes the DocumentNode parsed at start-up and its
+validation step runs only the document's per-request checks (its cost for these
+variables). At start-up each manifest document goes through these same steps with a
 `Compilation` in `current_document`: checked exactly as a request would be, outside the
 caches (their slots are for documents sent as text), captured, and not executed.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -46,10 +47,9 @@ from graphql import (
     validate,
 )
 from graphql.language.parser import Parser
-from strawberry.extensions import SchemaExtension
 from strawberry.schema.validation_rules.maybe_null import MaybeNullValidationRule
 from strawberry.schema.validation_rules.one_of import OneOfInputValidationRule
-from strawberry.types import ExecutionResult
+from strawberry.types import ExecutionContext
 
 from resolvers.errors import AppError, ErrorCode
 from schema.cost import CostPlan, compile_cost
@@ -176,6 +176,47 @@ class DocumentChecks:
     def _plan(self, schema: GraphQLSchema, query: str, operation_name: str | None) -> CostPlan:
         return compile_cost(schema, self.parse(query), operation_name)
 
+    # ---- the steps of one request (schema.operation) ---------------------------------
+
+    def parse_step(self, context: ExecutionContext) -> None:
+        """Puts the request's DocumentNode in `context`; raises what refuses it."""
+        current = current_document.get()
+        if current is not None and not isinstance(current, Compilation):
+            context.graphql_document = current.document  # parsed and checked at start-up
+        elif context.graphql_document is None and context.query:
+            startup = isinstance(current, Compilation)
+            query = context.query
+            document = self._parse(query) if startup else self.parse(query)
+            # The name the client sent, not strawberry's fallback to the first operation's.
+            # (A manifest document must hold exactly one: schema.trusted says so itself.)
+            problem = operation_problem(document, context._provided_operation_name)
+            if problem is not None and not startup:
+                raise AppError(ErrorCode.GRAPHQL_VALIDATION_FAILED, problem)
+            context.graphql_document = document
+            if isinstance(current, Compilation):
+                current.document = document
+
+    def validate_step(self, context: ExecutionContext) -> list[GraphQLError]:
+        """The errors that refuse the parsed document for this request (empty: run it)."""
+        current = current_document.get()
+        if current is not None and not isinstance(current, Compilation):
+            return current.check(context.variables)
+        schema: GraphQLSchema = context.schema._schema
+        query = context.query
+        assert query is not None  # parse_step refused a request without one
+        rules = self.rules(context.validation_rules)
+        if isinstance(current, Compilation):
+            # Outside the caches; the cost depends on each request's variables, so it is
+            # left to the stored document's checks.
+            return self._validate(schema, query, rules)
+        errors = list(self.validate(schema, query, rules))
+        if not errors:
+            plan = self.plan(schema, query, context.operation_name)
+            cost = plan.cost(context.variables)
+            if cost > self.limits.max_cost:
+                errors = [too_costly(cost, self.limits.max_cost)]
+        return errors
+
 
 def too_costly(cost: int, limit: int) -> AppError:
     return AppError(
@@ -209,65 +250,6 @@ def cost_check(
     return compile_check
 
 
-class CheckedDocument(SchemaExtension):
-    def __init__(self, checks: DocumentChecks) -> None:
-        self.checks = checks
-
-    def on_parse(self) -> Iterator[None]:
-        context = self.execution_context
-        current = current_document.get()
-        if current is not None and not isinstance(current, Compilation):
-            context.graphql_document = current.document  # parsed and checked at start-up
-        elif context.graphql_document is None and context.query:
-            compiling = isinstance(current, Compilation)
-            query = context.query
-            document = self.checks._parse(query) if compiling else self.checks.parse(query)
-            # The name the client sent, not strawberry's fallback to the first operation's.
-            # (A manifest document must hold exactly one: schema.trusted says so itself.)
-            problem = operation_problem(document, context._provided_operation_name)
-            if problem is not None and not compiling:
-                raise AppError(ErrorCode.GRAPHQL_VALIDATION_FAILED, problem)
-            context.graphql_document = document
-            if isinstance(current, Compilation):
-                current.document = document
-        yield
-
-    def on_validate(self) -> Iterator[None]:
-        context = self.execution_context
-        current = current_document.get()
-        if current is not None and not isinstance(current, Compilation):
-            # Set, even when empty: strawberry then skips its own validation.
-            context.pre_execution_errors = current.check(context.variables)
-            yield
-            return
-        schema: GraphQLSchema = context.schema._schema
-        query = context.query
-        assert query is not None  # on_parse refused a request without one
-        if isinstance(current, Compilation):
-            # Outside the caches; the cost depends on each request's variables, so it is
-            # left to the stored document's checks.
-            errors = self.checks._validate(
-                schema, query, self.checks.rules(context.validation_rules)
-            )
-        else:
-            rules = self.checks.rules(context.validation_rules)
-            errors = list(self.checks.validate(schema, query, rules))
-            if not errors:
-                plan = self.checks.plan(schema, query, context.operation_name)
-                cost = plan.cost(context.variables)
-                if cost > self.checks.limits.max_cost:
-                    errors = [too_costly(cost, self.checks.limits.max_cost)]
-        context.pre_execution_errors = errors
-        yield
-
-    def on_execute(self) -> Iterator[None]:
-        # A result already in place is what strawberry returns instead of executing.
-        if isinstance(current_document.get(), Compilation):
-            self.execution_context.result = ExecutionResult(data=None, errors=None)
-        yield
-
-
-def checked_document(limits: DocumentLimits) -> Any:
-    """A factory of CheckedDocument extensions sharing one set of caches."""
-    checks = DocumentChecks(limits)
-    return lambda: CheckedDocument(checks)
+def compiling() -> bool:
+    """A manifest document is being checked at start-up: it must not execute."""
+    return isinstance(current_document.get(), Compilation)

@@ -1,5 +1,4 @@
-"""What one GraphQL request may ask (docs/hardening.md), and the extensions that
-check it.
+"""What one GraphQL request may ask (docs/hardening.md), and the checks that enforce it.
 
 Every limit on the document is checked before any resolver runs or any SQL is sent, in time
 linear in the document: the parser's token and nesting limits while parsing, the shape
@@ -11,15 +10,13 @@ The response-size cap (schema.http) is the backstop for what the cost does not f
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from strawberry.extensions import SchemaExtension
 
 from resolvers.errors import ErrorCode
-from schema.document import DocumentLimits, checked_document
+from schema.document import DocumentChecks, DocumentLimits
 from schema.observe import current_operation
 from schema.shape import ShapeLimits
 from settings import Settings
@@ -68,24 +65,17 @@ class QueryLimits:
         )
 
 
-def limit_extensions(
-    limits: QueryLimits, *, hide_suggestions: bool
-) -> list[Callable[[], SchemaExtension]]:
-    """Schema extension factories (one instance per request) enforcing `limits`."""
-    factories: list[Callable[[], SchemaExtension]] = [
-        # Parses and validates (cached), every limit first; replaces ParserCache and
-        # ValidationCache.
-        checked_document(
-            DocumentLimits(
-                max_tokens=limits.max_tokens,
-                shape=limits.shape,
-                max_cost=limits.max_cost,
-                hide_suggestions=hide_suggestions,
-                introspection=limits.introspection,
-            )
-        ),
-    ]
-    return factories
+def document_checks(limits: QueryLimits, *, hide_suggestions: bool) -> DocumentChecks:
+    """The checks (and caches) of every document sent to one schema, enforcing `limits`."""
+    return DocumentChecks(
+        DocumentLimits(
+            max_tokens=limits.max_tokens,
+            shape=limits.shape,
+            max_cost=limits.max_cost,
+            hide_suggestions=hide_suggestions,
+            introspection=limits.introspection,
+        )
+    )
 
 
 def oversized_answer(size: int, limit: int) -> bytes:

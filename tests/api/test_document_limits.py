@@ -24,7 +24,6 @@ from models import (
     SystemInfoRefData,
 )
 from resolvers.entities import MAX_LINKS
-from schema.document import CheckedDocument
 from services import Services
 from settings import Settings
 from tests.data_api import insert_returning_ids, stamps, user_pk
@@ -260,15 +259,13 @@ async def test_introspection_may_not_nest_type_expansions(gql: GraphQLClient) ->
 
 async def test_parsing_and_validation_stay_cached(app: Starlette, gql: GraphQLClient) -> None:
     # given the checks shared by every request to the app's schema
-    [checked] = [
-        e for e in app.state.graphql.schema.get_extensions() if isinstance(e, CheckedDocument)
-    ]
+    checks = app.state.graphql.schema.checks
     document = "query Cached { publicScripts(first: 3) { totalCount } }"
     assert_no_errors(await gql(document))
-    parsed, validated = checked.checks.parse.cache_info(), checked.checks.validate.cache_info()
+    parsed, validated = checks.parse.cache_info(), checks.validate.cache_info()
     # when the same document comes again
     assert_no_errors(await gql(document))
     # then it is neither parsed nor validated again
-    assert checked.checks.parse.cache_info().misses == parsed.misses
-    assert checked.checks.validate.cache_info().misses == validated.misses
-    assert checked.checks.validate.cache_info().hits == validated.hits + 1
+    assert checks.parse.cache_info().misses == parsed.misses
+    assert checks.validate.cache_info().misses == validated.misses
+    assert checks.validate.cache_info().hits == validated.hits + 1
