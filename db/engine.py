@@ -32,10 +32,10 @@ from settings import Settings
 
 
 class SessionFactory(async_sessionmaker[AsyncSession]):
-    """Sessions for writes (and reads that must see the caller's own transaction); `reads`
-    makes the sessions that db/reads.py shares between a request's reads."""
+    """Sessions for writes (and reads that must see the caller's own transaction);
+    `read_engine` lends the connection that db/reads.py shares between a request's reads."""
 
-    reads: async_sessionmaker[AsyncSession]
+    read_engine: AsyncEngine
 
 
 def normalize_url(url: str) -> str:
@@ -202,7 +202,5 @@ def create_session_factory(
     engine: AsyncEngine, read_engine: AsyncEngine | None = None
 ) -> SessionFactory:
     factory = SessionFactory(engine, expire_on_commit=False, autoflush=False)
-    factory.reads = async_sessionmaker(
-        read_engine or engine, expire_on_commit=False, autoflush=False
-    )
+    factory.read_engine = read_engine or engine
     return factory

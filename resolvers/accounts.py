@@ -16,7 +16,7 @@ from auth.throttle import Limit
 from db.errors import violated_constraint
 from models import RefreshToken, User, user_key
 from models.types import utcnow
-from resolvers.context import Context
+from resolvers.context import Context, user_of, users_where
 from resolvers.entities import USER
 from resolvers.errors import bad_input, rate_limited, unauthenticated
 from resolvers.validation import USERNAME_RE, FieldErrors
@@ -163,10 +163,11 @@ async def sign_in(ctx: Context, username: str, password: str) -> AuthResult:
         raise unauthenticated(WRONG_CREDENTIALS)
     checks = await _reserve_password_check(ctx, username)
     try:
-        async with ctx.reads() as session:
-            user = await session.scalar(
-                select(User).where(col(User.username_key) == user_key(username))
+        async with ctx.reads() as connection:
+            found = await connection.execute(
+                users_where(col(User.username_key) == user_key(username))
             )
+            user = user_of(found.first())
     except BaseException:
         # No password was checked (the database failed): the attempt does not count.
         await ctx.services.throttle.release(checks)

@@ -13,9 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, bindparam, exists, select
+from sqlalchemy import ColumnElement, Row, Select, bindparam, exists, select
 from sqlalchemy import inspect as sql_inspect
-from sqlmodel import col
 
 from auth import tokens
 from db.engine import SessionFactory
@@ -27,9 +26,23 @@ from services import Services
 from settings import Settings
 
 _UNRESOLVED: Any = object()
+_USER_TABLE = sql_inspect(User).local_table
+_USERS = _USER_TABLE.c
 # Built once: every signed-in request that is not proven current on the way runs it.
-_CALLER = select(User).where(col(User.id) == bindparam("user_id"))
-_USERS = sql_inspect(User).local_table.c
+_CALLER = select(_USER_TABLE).where(_USERS.id == bindparam("user_id"))
+
+
+def user_of(found: Row[Any] | None) -> User | None:
+    """The User of a row of every users column (reads run on a connection, which returns
+    rows, not ORM objects); a plain object no session tracks."""
+    return None if found is None else User(**found._mapping)
+
+
+def users_where(condition: ColumnElement[bool]) -> Select[Any]:
+    """Every users column of the users meeting `condition`, for `user_of`."""
+    return select(_USER_TABLE).where(condition)
+
+
 # Whether the token is current, for a statement about the caller's data: uncorrelated, so the
 # database evaluates it once per statement. Built once, in plain Core (no ORM entity, so the
 # statements it joins take the session's Core path); its values come from `current_params`.
@@ -158,8 +171,9 @@ class Context:
         claims = self.claims()
         if claims is None:
             return None
-        async with self.reads() as session:
-            user = await session.scalar(_CALLER, {"user_id": claims.user_id})
+        async with self.reads() as connection:
+            found = await connection.execute(_CALLER, {"user_id": claims.user_id})
+            user = user_of(found.first())
         if user is None or user.token_version != claims.version:
             return None
         return user

@@ -1,7 +1,7 @@
 """Per-request DataLoaders: one per part (resolvers/parts.py), made when first asked for.
 
 Each batch is one SQL statement whose results are aligned to their keys. Every loader of a
-request reads through the request's one read session (db/reads.py), which lends itself to
+request reads through the request's one read connection (db/reads.py), which lends itself to
 one batch at a time. Nothing is cached across requests: a new Context makes new Loaders.
 """
 

@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import SQLModel
 
-from db.reads import ReadSessions
+from db.reads import ReadSessions, Statements
 from resolvers.entity import Entity, row_type
 from resolvers.errors import bad_input
 from resolvers.validation import REQUIRED, FieldErrors, Text
@@ -211,11 +211,11 @@ class Link:
             pks.append(pk)
         return pks
 
-    async def owned(self, session: AsyncSession, user_id: int, pks: list[int]) -> list[Any] | None:
+    async def owned(self, session: Statements, user_id: int, pks: list[int]) -> list[Any] | None:
         """The targets `pks` name, as rows in that order; None unless every one is the user's.
 
         Only reads: a write checks its links with it inside its transaction, a preview
-        through the request's read session.
+        on the request's read connection.
         """
         if not pks:
             return []

@@ -70,7 +70,7 @@ async def preview_dialogue(ctx: Context, given: Mapping[str, Any]) -> list[str]:
 
     Validated as createSystemInfo validates it; an id that is not the caller's is
     BAD_USER_INPUT on its field. Nothing is written: the links are read through the
-    request's read session.
+    request's read connection.
     """
     claims = ctx.require_claims()
     errors = FieldErrors()

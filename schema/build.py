@@ -70,7 +70,7 @@ class AppSchema(strawberry.Schema):
 
 
 async def _ending_reads(operation: Awaitable[ExecutionResult], context: object) -> ExecutionResult:
-    """Runs the operation, then gives its read session back to the pool, in the operation's
+    """Runs the operation, then gives its read connection back to the pool, in the operation's
     own task (also when it is cancelled at its deadline). A schema extension's on_operation
     did this; strawberry's hook machinery cost ~25 us a request for it."""
     try:
