@@ -8,7 +8,7 @@ later write never carries an older `updatedAt`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar, cast
 
@@ -29,6 +29,7 @@ from models.types import utcnow
 from resolvers.context import TOKEN_CURRENT, Context
 from resolvers.entity import Entity, Ownership, key_of
 from resolvers.errors import bad_input, not_found, unauthenticated
+from resolvers.loaders import MISSING, Prefetch
 from resolvers.pagination import Page, PageArgs, PageQuery, paginate
 from resolvers.parts import Part
 from resolvers.validation import (
@@ -116,6 +117,28 @@ async def page(ctx: Context, entity: Entity[M], args: PageArgs) -> Page[M]:
 async def load_part(ctx: Context, part: Part, owner: Any) -> Any:
     """What `part` holds for `owner` (a model or row whose id names it), batched."""
     return await ctx.loaders.load(part, key_of(owner))
+
+
+def part_of(ctx: Context, part: Any, owner: Any) -> Any:
+    """What `part` holds for `owner`: the value itself when the request already has it (the
+    page prefetched it), else an awaitable of it, batched. A resolver returning this awaits
+    nothing, so a field whose value is there costs the executor no task."""
+    key = key_of(owner)
+    value = ctx.loaders.ready(part, key)
+    return ctx.loaders.load(part, key) if value is MISSING else value
+
+
+async def prefetch(ctx: Context, reads: Sequence[Prefetch], rows: Sequence[Any]) -> None:
+    """Reads each part for every row of a page now, one statement each, then what the
+    part's own objects read (schema.lookahead says what the document's nodes will ask for)."""
+    if not rows:
+        return
+    keys = [key_of(row) for row in rows]
+    for read in reads:
+        await ctx.loaders.prefetch(read.part, keys)
+        if read.then:
+            targets = [target for key in keys for target in ctx.loaders.ready(read.part, key)]
+            await prefetch(ctx, read.then, targets)
 
 
 # ---- writes --------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from models import Language, RefBook, RefData, SystemInfo
+from models import Language, SystemInfo
 from resolvers.context import Context
 from resolvers.dialogue import (
     Book,
@@ -19,7 +19,7 @@ from resolvers.dialogue import (
 )
 from resolvers.entities import REF_DATA_CONTENT, SYSTEM_INFO, SYSTEM_INFO_BOOKS, SYSTEM_INFO_DATAS
 from resolvers.entity import key_of
-from resolvers.owned import load_part, parse_parts
+from resolvers.owned import parse_parts, part_of
 from resolvers.parts import UNKNOWN_IDS
 from resolvers.validation import FieldErrors, values_for_create
 
@@ -28,22 +28,18 @@ from resolvers.validation import FieldErrors, values_for_create
 PREVIEW_RULES = {name: rule for name, rule in SYSTEM_INFO.rules.items() if name != "description"}
 
 
-async def ref_books(
-    ctx: Context, info: SystemInfo, columns: frozenset[str] | None = None
-) -> list[RefBook]:
-    """The linked books; with `columns`, rows that hold only those (and the id)."""
+def ref_books(ctx: Context, info: SystemInfo, columns: frozenset[str] | None = None) -> Any:
+    """The linked books (or an awaitable of them, when the page did not read them); with
+    `columns`, rows that hold only those (and the id)."""
     part = SYSTEM_INFO_BOOKS if columns is None else SYSTEM_INFO_BOOKS.narrowed(columns)
-    books: list[RefBook] = await load_part(ctx, part, info)
-    return books
+    return part_of(ctx, part, info)
 
 
-async def ref_datas(
-    ctx: Context, info: SystemInfo, columns: frozenset[str] | None = None
-) -> list[RefData]:
-    """The linked materials; with `columns`, rows that hold only those (and the id)."""
+def ref_datas(ctx: Context, info: SystemInfo, columns: frozenset[str] | None = None) -> Any:
+    """The linked materials (or an awaitable of them, when the page did not read them); with
+    `columns`, rows that hold only those (and the id)."""
     part = SYSTEM_INFO_DATAS if columns is None else SYSTEM_INFO_DATAS.narrowed(columns)
-    materials: list[RefData] = await load_part(ctx, part, info)
-    return materials
+    return part_of(ctx, part, info)
 
 
 async def generated_dialogue(ctx: Context, info: SystemInfo) -> list[str]:
@@ -104,7 +100,7 @@ class _Settings:
 async def _render(
     ctx: Context, info: SystemInfo | _Settings, books: Sequence[Any], materials: Sequence[Any]
 ) -> list[str]:
-    contents = await ctx.loaders.of(REF_DATA_CONTENT).load_many([key_of(m) for m in materials])
+    contents = await ctx.loaders.load_many(REF_DATA_CONTENT, [key_of(m) for m in materials])
     return render_dialogue(
         major=info.major,
         understanding_level=info.understanding_level,

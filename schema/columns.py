@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import functools
 import weakref
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, Generic, TypeVar
 
 from graphql import (
     FieldNode,
@@ -32,12 +32,46 @@ from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types import Info
 
 _COLUMNS = "gpt_supporter.columns"
-# By the first field node's identity, held weakly: an entry goes with its document (the
-# parse cache's, or a request's), so the cache never keeps a request body alive. Each holds
-# the ids of all the field's nodes (a fragment's field merged with different siblings in
-# different places) and the answer. More than this many starts over.
-_MAX_CACHED = 4096
-_cache: dict[int, tuple[weakref.ref[FieldNode], tuple[int, ...], frozenset[str] | None]] = {}
+T = TypeVar("T")
+
+
+class ByFieldNodes(Generic[T]):
+    """Answers worked out once per place in a document, for a field's nodes.
+
+    By the first field node's identity, held weakly: an entry goes with its document (the
+    parse cache's, or a request's), so the cache never keeps a request body alive. Each holds
+    the ids of all the field's nodes (a fragment's field merged with different siblings in
+    different places) and the answer. More than `limit` entries starts over.
+    """
+
+    def __init__(self, limit: int = 4096) -> None:
+        self._limit = limit
+        self._cache: dict[int, tuple[weakref.ref[FieldNode], tuple[int, ...], T]] = {}
+
+    def __len__(self) -> int:
+        return len(self._cache)
+
+    def get(self, nodes: Sequence[FieldNode], work: Callable[[], T]) -> T:
+        first = nodes[0]
+        ids = tuple(map(id, nodes))
+        hit = self._cache.get(ids[0])
+        if hit is not None and hit[0]() is first and hit[1] == ids:
+            return hit[2]
+        found = work()
+        if len(self._cache) >= self._limit:
+            self._cache.clear()
+        self._cache[ids[0]] = (
+            weakref.ref(first, functools.partial(self._forget, ids[0])),
+            ids,
+            found,
+        )
+        return found
+
+    def _forget(self, key: int, _gone: object) -> None:
+        self._cache.pop(key, None)
+
+
+_cache: ByFieldNodes[frozenset[str] | None] = ByFieldNodes()
 
 
 def reads_columns(*names: str) -> dict[str, Any]:
@@ -50,25 +84,15 @@ def selected_columns(info: Info[Any, Any]) -> frozenset[str] | None:
     # strawberry's Info keeps graphql-core's: the field nodes and fragments are there.
     raw = info._raw_info
     nodes = raw.field_nodes
-    first = nodes[0]
-    ids = tuple(map(id, nodes))
-    hit = _cache.get(ids[0])
-    if hit is not None and hit[0]() is first and hit[1] == ids:
-        return hit[2]
-    found = _columns(get_named_type(raw.return_type), nodes, raw.fragments)
-    if len(_cache) >= _MAX_CACHED:
-        _cache.clear()
-    _cache[ids[0]] = (weakref.ref(first, functools.partial(_forget, ids[0])), ids, found)
-    return found
+    return _cache.get(
+        nodes, lambda: selection_columns(get_named_type(raw.return_type), nodes, raw.fragments)
+    )
 
 
-def _forget(key: int, _gone: object) -> None:
-    _cache.pop(key, None)
-
-
-def _columns(
+def selection_columns(
     target: Any, nodes: Sequence[FieldNode], fragments: dict[str, Any]
 ) -> frozenset[str] | None:
+    """The columns objects of type `target` need for the sub-selections of `nodes`."""
     if not isinstance(target, GraphQLObjectType):
         return None
     names: set[str] = set()

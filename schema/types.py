@@ -15,7 +15,7 @@ from typing import Any, TypeVar, cast
 import strawberry
 from strawberry.types import Info
 
-from models import Language, PublicScript, RefBook, RefData, SystemInfo, User
+from models import Language, PublicScript, RefData, SystemInfo, User
 from resolvers import owned, system_infos
 from resolvers.context import Context
 from resolvers.dialogue import dialogue_characters, dialogue_text, summarize
@@ -35,6 +35,7 @@ from resolvers.entity import Entity
 from resolvers.validation import Text
 from schema.columns import reads_columns, selected_columns
 from schema.cost import most, text_weight, weighs
+from schema.lookahead import reads_parts
 
 T = TypeVar("T", bound=type)
 # Long texts weigh one object per 1,000 characters they can hold (schema/cost.py).
@@ -43,6 +44,8 @@ _PUBLIC_DESCRIPTION = text_weight(cast(Text, PUBLIC_SCRIPT.rules["description"])
 DIALOGUE_WEIGHT = _DIALOGUE = SYSTEM_INFO_BOOKS.max_links + SYSTEM_INFO_DATAS.max_links * (
     1 + _CONTENT
 )
+# A dialogue reads both links whole: a page asking for one reads them with the page.
+_DIALOGUE_PARTS = reads_parts(SYSTEM_INFO_BOOKS, SYSTEM_INFO_DATAS)
 Ctx = Info[Context, None]
 
 strawberry.enum(Language, name="Language")
@@ -147,9 +150,13 @@ class RefDataType(Node):
     created_at: datetime
     updated_at: datetime
 
-    @strawberry.field(metadata={**weighs(_CONTENT), **reads_columns("id")})
-    async def content(self, root: strawberry.Parent[RefData], info: Ctx) -> str:
-        text: str = await owned.load_part(info.context, REF_DATA_CONTENT, root)
+    @strawberry.field(
+        graphql_type=str,
+        metadata={**weighs(_CONTENT), **reads_columns("id"), **reads_parts(REF_DATA_CONTENT)},
+    )
+    def content(self, root: strawberry.Parent[RefData], info: Ctx) -> Any:
+        # The text, or an awaitable of it when the page did not read it (schema.lookahead).
+        text: Any = owned.part_of(info.context, REF_DATA_CONTENT, root)
         return text
 
 
@@ -173,18 +180,24 @@ class SystemInfoType(Node):
     @strawberry.field(
         description="Linked books, in the order they were given.",
         graphql_type=list[RefBookType],
-        metadata=most(SYSTEM_INFO_BOOKS.max_links),
+        metadata={
+            **most(SYSTEM_INFO_BOOKS.max_links),
+            **reads_parts(SYSTEM_INFO_BOOKS, narrowed=True),
+        },
     )
-    async def ref_books(self, root: strawberry.Parent[SystemInfo], info: Ctx) -> list[RefBook]:
-        return await system_infos.ref_books(info.context, root, selected_columns(info))
+    def ref_books(self, root: strawberry.Parent[SystemInfo], info: Ctx) -> Any:
+        return system_infos.ref_books(info.context, root, selected_columns(info))
 
     @strawberry.field(
         description="Linked materials, in the order they were given.",
         graphql_type=list[RefDataType],
-        metadata=most(SYSTEM_INFO_DATAS.max_links),
+        metadata={
+            **most(SYSTEM_INFO_DATAS.max_links),
+            **reads_parts(SYSTEM_INFO_DATAS, narrowed=True),
+        },
     )
-    async def ref_datas(self, root: strawberry.Parent[SystemInfo], info: Ctx) -> list[RefData]:
-        return await system_infos.ref_datas(info.context, root, selected_columns(info))
+    def ref_datas(self, root: strawberry.Parent[SystemInfo], info: Ctx) -> Any:
+        return system_infos.ref_datas(info.context, root, selected_columns(info))
 
     @strawberry.field(
         description=(
@@ -193,17 +206,21 @@ class SystemInfoType(Node):
         ),
         # A message per linked book, and per linked material with its content: what
         # refBooks { author title } refDatas { title content } would cost.
-        metadata=weighs(_DIALOGUE),
+        metadata={**weighs(_DIALOGUE), **_DIALOGUE_PARTS},
     )
     async def generated_dialogue(self, root: strawberry.Parent[SystemInfo], info: Ctx) -> list[str]:
         return await system_infos.generated_dialogue(info.context, root)
 
     # The text holds what the messages hold; the length takes the same loads to count.
-    @strawberry.field(description=TEXT_DESCRIPTION, metadata=weighs(_DIALOGUE))
+    @strawberry.field(
+        description=TEXT_DESCRIPTION, metadata={**weighs(_DIALOGUE), **_DIALOGUE_PARTS}
+    )
     async def generated_dialogue_text(self, root: strawberry.Parent[SystemInfo], info: Ctx) -> str:
         return await system_infos.generated_dialogue_text(info.context, root)
 
-    @strawberry.field(description=CHARACTERS_DESCRIPTION, metadata=weighs(_DIALOGUE))
+    @strawberry.field(
+        description=CHARACTERS_DESCRIPTION, metadata={**weighs(_DIALOGUE), **_DIALOGUE_PARTS}
+    )
     async def dialogue_characters(self, root: strawberry.Parent[SystemInfo], info: Ctx) -> int:
         return await system_infos.generated_dialogue_characters(info.context, root)
 
@@ -260,11 +277,10 @@ class PublicScriptType(Node):
     @strawberry.field(
         description="Ordered by number, 1 first.",
         graphql_type=list[ScriptType],
-        metadata=most(SCRIPTS.max_items),
+        metadata={**most(SCRIPTS.max_items), **reads_parts(SCRIPTS)},
     )
-    async def scripts(self, root: strawberry.Parent[PublicScript], info: Ctx) -> list[Any]:
-        scripts: list[Any] = await owned.load_part(info.context, SCRIPTS, root)
-        return scripts
+    def scripts(self, root: strawberry.Parent[PublicScript], info: Ctx) -> Any:
+        return owned.part_of(info.context, SCRIPTS, root)
 
 
 @strawberry.type(name="AuthPayload")

@@ -1,0 +1,134 @@
+"""What the nodes of a connection's page will load from their parts, known from the document.
+
+`systemInfos(first: 6) { edges { node { refBooks { title } refDatas { title } } } }` has 12
+link fields. Loaded one by one, each is a coroutine the executor runs as a task of its own,
+waiting on a DataLoader that batches them into one statement per link: 23 tasks a request,
+~0.4 ms of CPU, more than the statements. The connection's resolver reads the same
+statements at once instead, right after the page (`resolvers.owned.prefetch`), and each
+field then finds its value ready and answers without awaiting anything.
+
+A field declares the parts it reads with `reads_parts(...)`; a link read for a
+sub-selection (`narrowed=True`) is read with the union of the columns its selections need
+(schema.columns), whole when any needs the whole row, and what its objects read in turn
+(`refDatas { content }`) is read right after it, for all of them. The answer is worked out once per
+place in a document. Every selection counts, whatever `@include`/`@skip` say: a part read
+and not asked for costs a statement, never an answer, and one asked for and not read is
+loaded the batched way.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from graphql import (
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLObjectType,
+    InlineFragmentNode,
+    SelectionSetNode,
+    get_named_type,
+)
+from strawberry.schema.schema_converter import GraphQLCoreConverter
+from strawberry.types import Info
+
+from resolvers.loaders import Prefetch
+from schema.columns import ByFieldNodes, selection_columns
+
+_PARTS = "gpt_supporter.parts"
+_cache: ByFieldNodes[tuple[Prefetch, ...]] = ByFieldNodes()
+
+
+def reads_parts(*parts: Any, narrowed: bool = False) -> dict[str, Any]:
+    """Field metadata: the resolver answers from these parts of its parent; `narrowed`: a
+    link read with only the columns of the field's sub-selection."""
+    return {_PARTS: (parts, narrowed)}
+
+
+def page_parts(info: Info[Any, Any]) -> tuple[Prefetch, ...]:
+    """The parts (links narrowed as their selections allow) that the nodes under this
+    connection field read, each once, with what the links' own objects read in turn."""
+    raw = info._raw_info
+    nodes = raw.field_nodes
+    return _cache.get(nodes, lambda: _parts(get_named_type(raw.return_type), nodes, raw.fragments))
+
+
+def _parts(
+    connection: Any, nodes: Sequence[FieldNode], fragments: dict[str, FragmentDefinitionNode]
+) -> tuple[Prefetch, ...]:
+    edge_type, edges = _child(connection, nodes, "edges", fragments)
+    node_type, node_fields = _child(edge_type, edges, "node", fragments)
+    return _reads_of(node_type, node_fields, fragments)
+
+
+def _reads_of(
+    object_type: Any, nodes: Sequence[FieldNode], fragments: dict[str, FragmentDefinitionNode]
+) -> tuple[Prefetch, ...]:
+    """What objects of `object_type` selected by `nodes` read from their parts, and below."""
+    if not isinstance(object_type, GraphQLObjectType):
+        return ()
+    # Per part: the columns wanted (None: the whole row), the union over its selections; and
+    # for a link's own objects, the selections under it.
+    wanted: dict[Any, frozenset[str] | None] = {}
+    below: dict[Any, tuple[Any, list[FieldNode]]] = {}
+    for name, selected in _by_name(nodes, fragments).items():
+        field = object_type.fields.get(name)
+        definition = (
+            None if field is None else field.extensions.get(GraphQLCoreConverter.DEFINITION_BACKREF)
+        )
+        declared = None if definition is None else definition.metadata.get(_PARTS)
+        if declared is None:
+            continue
+        assert field is not None
+        parts, narrowed = declared
+        target = get_named_type(field.type)
+        columns = selection_columns(target, selected, fragments) if narrowed else None
+        for part in parts:
+            if part not in wanted:
+                wanted[part] = columns
+            else:
+                before = wanted[part]
+                wanted[part] = None if before is None or columns is None else before | columns
+            if narrowed:
+                below.setdefault(part, (target, []))[1].extend(selected)
+    return tuple(
+        Prefetch(
+            part if columns is None else part.narrowed(columns),
+            _reads_of(*below[part], fragments) if part in below else (),
+        )
+        for part, columns in wanted.items()
+    )
+
+
+def _child(
+    parent: Any, nodes: Iterable[FieldNode], name: str, fragments: dict[str, FragmentDefinitionNode]
+) -> tuple[Any, list[FieldNode]]:
+    """The type of `parent`'s field `name` and every node selecting it under `nodes`."""
+    if not isinstance(parent, GraphQLObjectType) or name not in parent.fields:
+        return None, []
+    found = _by_name(nodes, fragments).get(name, [])
+    return get_named_type(parent.fields[name].type), found
+
+
+def _by_name(
+    nodes: Iterable[FieldNode], fragments: dict[str, FragmentDefinitionNode]
+) -> dict[str, list[FieldNode]]:
+    """The fields selected under `nodes`, by field name (aliases merged), through fragments."""
+    found: dict[str, list[FieldNode]] = defaultdict(list)
+    pending: list[SelectionSetNode] = [node.selection_set for node in nodes if node.selection_set]
+    spread: set[str] = set()
+    while pending:
+        for selection in pending.pop().selections:
+            if isinstance(selection, FieldNode):
+                found[selection.name.value].append(selection)
+            elif isinstance(selection, InlineFragmentNode):
+                pending.append(selection.selection_set)
+            elif isinstance(selection, FragmentSpreadNode):
+                fragment = fragments.get(selection.name.value)
+                # Each fragment once: validation has refused cycles, repeats add nothing.
+                if fragment is not None and fragment.name.value not in spread:
+                    spread.add(fragment.name.value)
+                    pending.append(fragment.selection_set)
+    return found
