@@ -19,10 +19,19 @@ from resolvers.dialogue import (
 )
 from resolvers.entities import REF_DATA_CONTENT, SYSTEM_INFO, SYSTEM_INFO_BOOKS, SYSTEM_INFO_DATAS
 from resolvers.entity import key_of
+from resolvers.loaders import Prefetch
 from resolvers.owned import parse_parts, part_of
 from resolvers.parts import UNKNOWN_IDS
 from resolvers.validation import FieldErrors, values_for_create
 
+# What a dialogue reads of its links: the books' authors and titles, the materials' titles
+# and contents (a page or a read by id reads them with the object: schema.lookahead).
+DIALOGUE_BOOKS = SYSTEM_INFO_BOOKS.narrowed(frozenset({"author", "title"}))
+DIALOGUE_DATAS = SYSTEM_INFO_DATAS.narrowed(frozenset({"title"}))
+DIALOGUE_READS = (
+    Prefetch(DIALOGUE_BOOKS),
+    Prefetch(DIALOGUE_DATAS, (Prefetch(REF_DATA_CONTENT),)),
+)
 # What a dialogue depends on: every SystemInfo column but the description, checked by the
 # entity's own rules (the links by its parts).
 PREVIEW_RULES = {name: rule for name, rule in SYSTEM_INFO.rules.items() if name != "description"}
@@ -45,10 +54,11 @@ def ref_datas(ctx: Context, info: SystemInfo, columns: frozenset[str] | None = N
 async def generated_dialogue(ctx: Context, info: SystemInfo) -> list[str]:
     # Through the request's loaders: the text and the character count of the same object
     # read nothing more. Both links are asked for before either is awaited, so they join
-    # the batches of the page's other link reads (`refBooks { title }` beside it).
+    # the batches of the page's other link reads (`refBooks { title }` beside it); a page
+    # or a read by id has usually read them already (DIALOGUE_READS).
     pk = key_of(info)
     books, materials = await asyncio.gather(
-        ctx.loaders.load(SYSTEM_INFO_BOOKS, pk), ctx.loaders.load(SYSTEM_INFO_DATAS, pk)
+        ctx.loaders.load(DIALOGUE_BOOKS, pk), ctx.loaders.load(DIALOGUE_DATAS, pk)
     )
     return await _render(ctx, info, books, materials)
 

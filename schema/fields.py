@@ -16,7 +16,7 @@ from resolvers.entity import Entity
 from resolvers.pagination import PageArgs
 from schema.connections import Connection
 from schema.inputs import provided
-from schema.lookahead import page_parts
+from schema.lookahead import object_parts, page_parts
 from schema.ordering import order_input, to_order
 from schema.permissions import Policy
 from schema.types import Ctx
@@ -51,9 +51,9 @@ def connection(
         )
         page = await owned.page(info.context, entity, args)
         # What the nodes will load from their parts, read now: each then answers at once.
-        parts = page_parts(info)
-        if parts:
-            await owned.prefetch(info.context, parts, page.rows)
+        reads = page_parts(info)
+        if reads:
+            await owned.prefetch(info.context, reads, page.rows)
         return Connection(page=page)
 
     resolve.__annotations__["order_by"] = Annotated[
@@ -70,7 +70,12 @@ def connection(
 
 def by_id(entity: Entity[Any], node: type, policy: Policy, description: str | None = None) -> Any:
     async def resolve(info: Ctx, id: strawberry.ID) -> Any:
-        return await owned.get(info.context, entity, id)
+        found = await owned.get(info.context, entity, id)
+        # What the object's fields load from its parts, read now (as a page does).
+        reads = object_parts(info)
+        if reads and found is not None:
+            await owned.prefetch(info.context, reads, [found])
+        return found
 
     return strawberry.field(
         resolver=resolve,

@@ -38,29 +38,37 @@ from resolvers.loaders import Prefetch
 from schema.columns import ByFieldNodes, selection_columns
 
 _PARTS = "gpt_supporter.parts"
-_cache: ByFieldNodes[tuple[Prefetch, ...]] = ByFieldNodes()
+_pages: ByFieldNodes[tuple[Prefetch, ...]] = ByFieldNodes()
+_objects: ByFieldNodes[tuple[Prefetch, ...]] = ByFieldNodes()
 
 
 def reads_parts(*parts: Any, narrowed: bool = False) -> dict[str, Any]:
-    """Field metadata: the resolver answers from these parts of its parent; `narrowed`: a
-    link read with only the columns of the field's sub-selection."""
+    """Field metadata: the resolver answers from these parts of its parent (a part, or a
+    Prefetch naming what its objects read too); `narrowed`: a link read with only the
+    columns of the field's sub-selection, and what that sub-selection reads below it."""
     return {_PARTS: (parts, narrowed)}
 
 
 def page_parts(info: Info[Any, Any]) -> tuple[Prefetch, ...]:
-    """The parts (links narrowed as their selections allow) that the nodes under this
-    connection field read, each once, with what the links' own objects read in turn."""
+    """What the nodes under this connection field read from their parts, each part once."""
     raw = info._raw_info
     nodes = raw.field_nodes
-    return _cache.get(nodes, lambda: _parts(get_named_type(raw.return_type), nodes, raw.fragments))
+
+    def work() -> tuple[Prefetch, ...]:
+        edge_type, edges = _child(get_named_type(raw.return_type), nodes, "edges", raw.fragments)
+        node_type, node_fields = _child(edge_type, edges, "node", raw.fragments)
+        return _reads_of(node_type, node_fields, raw.fragments)
+
+    return _pages.get(nodes, work)
 
 
-def _parts(
-    connection: Any, nodes: Sequence[FieldNode], fragments: dict[str, FragmentDefinitionNode]
-) -> tuple[Prefetch, ...]:
-    edge_type, edges = _child(connection, nodes, "edges", fragments)
-    node_type, node_fields = _child(edge_type, edges, "node", fragments)
-    return _reads_of(node_type, node_fields, fragments)
+def object_parts(info: Info[Any, Any]) -> tuple[Prefetch, ...]:
+    """What the object this field answers with reads from its parts (a read by id)."""
+    raw = info._raw_info
+    nodes = raw.field_nodes
+    return _objects.get(
+        nodes, lambda: _reads_of(get_named_type(raw.return_type), nodes, raw.fragments)
+    )
 
 
 def _reads_of(
@@ -69,10 +77,7 @@ def _reads_of(
     """What objects of `object_type` selected by `nodes` read from their parts, and below."""
     if not isinstance(object_type, GraphQLObjectType):
         return ()
-    # Per part: the columns wanted (None: the whole row), the union over its selections; and
-    # for a link's own objects, the selections under it.
-    wanted: dict[Any, frozenset[str] | None] = {}
-    below: dict[Any, tuple[Any, list[FieldNode]]] = {}
+    found: list[Prefetch] = []
     for name, selected in _by_name(nodes, fragments).items():
         field = object_type.fields.get(name)
         definition = (
@@ -83,23 +88,35 @@ def _reads_of(
             continue
         assert field is not None
         parts, narrowed = declared
-        target = get_named_type(field.type)
-        columns = selection_columns(target, selected, fragments) if narrowed else None
         for part in parts:
-            if part not in wanted:
-                wanted[part] = columns
+            if isinstance(part, Prefetch):
+                found.append(part)
+            elif not narrowed:
+                found.append(Prefetch(part))
             else:
-                before = wanted[part]
-                wanted[part] = None if before is None or columns is None else before | columns
-            if narrowed:
-                below.setdefault(part, (target, []))[1].extend(selected)
-    return tuple(
-        Prefetch(
-            part if columns is None else part.narrowed(columns),
-            _reads_of(*below[part], fragments) if part in below else (),
-        )
-        for part, columns in wanted.items()
-    )
+                target = get_named_type(field.type)
+                columns = selection_columns(target, selected, fragments)
+                read = part if columns is None else part.narrowed(columns)
+                found.append(Prefetch(read, _reads_of(target, selected, fragments)))
+    return merged(found)
+
+
+def merged(reads: Iterable[Prefetch]) -> tuple[Prefetch, ...]:
+    """One read per part: a link with the union of the columns asked for (whole when one
+    read asks for every column), and the reads below it merged the same way."""
+    by_part: dict[Any, list[Prefetch]] = defaultdict(list)
+    for read in reads:
+        by_part[getattr(read.part, "whole", read.part)].append(read)
+    result = []
+    for whole, same in by_part.items():
+        part = same[0].part
+        if len(same) > 1 and hasattr(whole, "narrowed"):
+            if any(read.part is whole for read in same):
+                part = whole
+            else:
+                part = whole.narrowed(frozenset(n for read in same for n in read.part.kept))
+        result.append(Prefetch(part, merged(below for read in same for below in read.then)))
+    return tuple(result)
 
 
 def _child(

@@ -44,8 +44,8 @@ _PUBLIC_DESCRIPTION = text_weight(cast(Text, PUBLIC_SCRIPT.rules["description"])
 DIALOGUE_WEIGHT = _DIALOGUE = SYSTEM_INFO_BOOKS.max_links + SYSTEM_INFO_DATAS.max_links * (
     1 + _CONTENT
 )
-# A dialogue reads both links whole: a page asking for one reads them with the page.
-_DIALOGUE_PARTS = reads_parts(SYSTEM_INFO_BOOKS, SYSTEM_INFO_DATAS)
+# A page or a read by id asking for a dialogue reads what it needs with the object.
+_DIALOGUE_PARTS = reads_parts(*system_infos.DIALOGUE_READS)
 Ctx = Info[Context, None]
 
 strawberry.enum(Language, name="Language")

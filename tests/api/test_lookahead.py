@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from services import Services
+from tests.api.test_link_columns import columns_of, link_reads
 from tests.api.test_loaders import seed_system_infos
 from tests.data_api import seed_datas, seed_public_scripts, stamps, user_pk
 from tests.utils import Account, GraphQLClient, assert_no_errors, count_statements
@@ -157,3 +158,32 @@ async def test_links_outside_a_page_still_load_batched(
         b["title"] for b in expected["refBooks"]
     ]
     assert body["systemInfo"]["refDatas"] == [{"title": d["title"]} for d in expected["refDatas"]]
+
+
+BARE = """
+query Bare($id: ID!) { systemInfo(id: $id) { id major } }
+"""
+DIALOGUE = """
+query Dialogue($id: ID!) { systemInfo(id: $id) { id major generatedDialogue } }
+"""
+
+
+async def test_a_dialogue_read_by_id_reads_what_it_needs_with_the_object(
+    gql: GraphQLClient, owner: Account, services: Services
+) -> None:
+    # given a SystemInfo linking 5 books and 5 materials
+    (expected,) = await seed_system_infos(services, user_pk(owner), 1)
+    variables = {"id": expected["id"]}
+    # when it is read by id without and with its dialogue
+    _, _, bare_tasks = await cost(gql, services, BARE, variables, owner.token)
+    with count_statements(services.engine) as counter, count_tasks() as tasks:
+        body = assert_no_errors(await gql(DIALOGUE, variables, token=owner.token))
+    # then the dialogue is the stored one, and it cost the object, the books' authors and
+    # titles, the materials' titles and their contents: no loader batch, no task more
+    assert body["systemInfo"]["generatedDialogue"] == expected["generatedDialogue"]
+    assert counter.count == 4
+    assert len(tasks) == bare_tasks
+    (books,) = link_reads(counter.statements, "ref_book")
+    (datas,) = link_reads(counter.statements, "ref_data")
+    assert columns_of(books, "ref_book") == {"id", "author", "title"}
+    assert columns_of(datas, "ref_data") == {"id", "title"}
