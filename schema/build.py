@@ -22,6 +22,7 @@ from schema.errors import log_errors
 from schema.execution import FastExecutionContext, quiet
 from schema.limits import QueryLimits, document_checks
 from schema.mutation import Mutation
+from schema.names import ArgumentNames
 from schema.operation import execution_context, run_operation
 from schema.query import Query
 from schema.trusted import CompileCheck
@@ -93,7 +94,9 @@ def build_schema(
         mutation=Mutation,
         types=[*NODE_TYPES.values(), ErrorCodeEnum],
         config=StrawberryConfig(
-            disable_field_suggestions=not field_suggestions, default_resolver=resolve_attribute
+            disable_field_suggestions=not field_suggestions,
+            default_resolver=resolve_attribute,
+            name_converter=ArgumentNames(),
         ),
         # Basic leaves without graphql-core's per-field machinery; variable values that do not
         # coerce tagged BAD_USER_INPUT, their hints hidden too when asked (schema/execution.py).
