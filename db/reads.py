@@ -29,19 +29,22 @@ from db.engine import SessionFactory
 Statements: TypeAlias = AsyncSession | AsyncConnection
 
 
-class ReadSessions(Protocol):
+class ReadConnections(Protocol):
     """Anything that lends a connection for reading: `async with reads() as connection`."""
 
     def __call__(self) -> AbstractAsyncContextManager[AsyncConnection]: ...
 
 
-class SharedReadSession:
+class SharedReadConnection:
     def __init__(self, sessions: SessionFactory) -> None:
         # On MySQL an autocommit pool of its own (db/engine.py `create_read_engine`).
         self._engine = sessions.read_engine
         self._connection: AsyncConnection | None = None
         self._lock = asyncio.Lock()
         self._holder: asyncio.Task[object] | None = None
+        # Set by the request's last `end`: a straggler (a loader batch still running after
+        # its operation was cancelled) gives its connection back at once.
+        self._closed = False
 
     @asynccontextmanager
     async def __call__(self) -> AsyncIterator[AsyncConnection]:
@@ -63,18 +66,23 @@ class SharedReadSession:
                     self._connection = None
                     await asyncio.shield(connection.close())
                     raise
+                if self._closed:
+                    self._connection = None
+                    await connection.close()
             finally:
                 self._holder = None
 
-    async def end(self) -> None:
+    async def end(self, *, final: bool = False) -> None:
         """Give the connection back; the next read starts a new transaction (and snapshot).
 
         Called before every write, so a request never holds two connections and reads after
-        the write see it, and when the request is done.
+        the write see it, and (`final`) when the request is done. Through the lock, also
+        when no connection is held yet: a reader may be opening one.
         """
-        if self._connection is None:
-            return
+        if self._holder is not None and self._holder is asyncio.current_task():
+            raise RuntimeError("end() inside the task's own read would wait for itself")
         async with self._lock:
+            self._closed = self._closed or final
             connection, self._connection = self._connection, None
             if connection is not None:
                 await connection.close()

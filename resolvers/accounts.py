@@ -74,9 +74,9 @@ async def sign_up(ctx: Context, username: str, email: str, password: str) -> Use
     errors = validate_new_account(username, email, password)
     errors.raise_if_any()
 
-    async with ctx.reads() as session:
+    async with ctx.reads() as connection:
         taken = (
-            await session.execute(
+            await connection.execute(
                 select(col(User.username_key), col(User.email_key)).where(
                     (col(User.username_key) == user_key(username))
                     | (col(User.email_key) == user_key(email))

@@ -18,7 +18,7 @@ from sqlalchemy import inspect as sql_inspect
 
 from auth import tokens
 from db.engine import SessionFactory
-from db.reads import SharedReadSession
+from db.reads import SharedReadConnection
 from models import User
 from resolvers.errors import AppError, ErrorCode, unauthenticated
 from resolvers.loaders import Loaders
@@ -61,7 +61,7 @@ class Context:
     token: str | None
     client_address: str
     # Every read of the request goes through this one session (writes take their own).
-    reads: SharedReadSession
+    reads: SharedReadConnection
     _caller: User | None = field(default=_UNRESOLVED)
     _claims: tokens.Claims | None = field(default=_UNRESOLVED)
     _proven_id: int | None = None
@@ -70,7 +70,7 @@ class Context:
 
     @classmethod
     def create(cls, services: Services, token: str | None, client_address: str) -> Context:
-        reads = SharedReadSession(services.sessions)
+        reads = SharedReadConnection(services.sessions)
         return cls(services, Loaders(reads), token, client_address, reads)
 
     @property

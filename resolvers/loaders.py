@@ -14,7 +14,7 @@ from typing import Any
 
 from aiodataloader import DataLoader
 
-from db.reads import ReadSessions
+from db.reads import ReadConnections
 from resolvers.parts import Part
 
 # What `Loaders.ready` answers when the request does not have the value yet.
@@ -29,11 +29,15 @@ class Prefetch:
     part: Any
     then: tuple[Prefetch, ...] = ()
 
+    def __post_init__(self) -> None:
+        if self.then and getattr(self.part, "whole", None) is None:
+            raise ValueError(f"only a link's objects have parts of their own: {self.part!r}")
+
 
 class Loaders:
     __slots__ = ("_loaders", "_reads", "_ready")
 
-    def __init__(self, reads: ReadSessions) -> None:
+    def __init__(self, reads: ReadConnections) -> None:
         self._reads = reads
         self._loaders: dict[Part, DataLoader[int, Any]] = {}
         # What this request already holds, by (part, key): a page's prefetch or what a write
@@ -78,22 +82,36 @@ class Loaders:
         """`load` of each key (futures, gathered without a task each)."""
         return asyncio.gather(*(self.load(part, key) for key in keys))
 
-    async def prefetch(self, part: Any, keys: Sequence[int]) -> None:
-        """Reads what `part` holds for every one of `keys` now, in one statement, so the
-        fields that ask later find it `ready` instead of each awaiting a batch."""
-        missing = [key for key in dict.fromkeys(keys) if self.ready(part, key) is MISSING]
-        if not missing:
+    async def prefetch(self, part: Any, keys: Sequence[int]) -> list[Any]:
+        """What `part` holds for each of `keys`, in order: read now for those the request
+        does not hold yet, in one statement, so the fields that ask later find it `ready`
+        instead of each awaiting a batch.
+
+        The answer is returned, not looked up again afterwards: while the statement runs,
+        a sibling field's prefetch may store the same keys with other columns.
+        """
+        found = {key: self.ready(part, key) for key in keys}
+        missing = [key for key, value in found.items() if value is MISSING]
+        if missing:
+            whole = getattr(part, "whole", None)
+            if whole is None:
+                values = await self.of(part).batch_load_fn(missing)
+                kept = None
+            else:
+                values = await self.of(whole).batch_load_fn([(key, part.kept) for key in missing])
+                kept = None if part is whole else frozenset(part.kept)
+            owner = part if whole is None else whole
+            for key, value in zip(missing, values, strict=True):
+                found[key] = value
+                self._keep(owner, key, kept, value)
+        return [found[key] for key in keys]
+
+    def _keep(self, owner: Any, key: int, kept: frozenset[str] | None, value: Any) -> None:
+        # Never narrower than what is held: rows with more columns answer more fields.
+        held = self._ready.get((owner, key))
+        if held is not None and (held[0] is None or (kept is not None and kept < held[0])):
             return
-        whole = getattr(part, "whole", None)
-        if whole is None:
-            values = await self.of(part).batch_load_fn(missing)
-            kept = None
-        else:
-            values = await self.of(whole).batch_load_fn([(key, part.kept) for key in missing])
-            kept = None if part is whole else frozenset(part.kept)
-        owner = part if whole is None else whole
-        for key, value in zip(missing, values, strict=True):
-            self._ready[(owner, key)] = (kept, value)
+        self._ready[(owner, key)] = (kept, value)
 
     def answer(self, part: Part, key: int, value: Any) -> None:
         """What `key` loads in this request from now on: what a write just stored."""

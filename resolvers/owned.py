@@ -88,15 +88,15 @@ async def get(ctx: Context, entity: Entity[M], global_id: str) -> M | None:
     if entity.ownership is Ownership.PUBLIC:
         if pk is None:
             return None
-        async with ctx.reads() as session:
-            found = (await session.execute(_reads(entity).by_id, {"pk": pk})).all()
+        async with ctx.reads() as connection:
+            found = (await connection.execute(_reads(entity).by_id, {"pk": pk})).all()
         return entity.rows(found)[0] if found else None
     params = ctx.current_params()
     if pk is None:
         return None
     params["pk"], params["owner_id"] = pk, params["current_user_id"]
-    async with ctx.reads() as session:
-        found = (await session.execute(_reads(entity).by_id, params)).all()
+    async with ctx.reads() as connection:
+        found = (await connection.execute(_reads(entity).by_id, params)).all()
     if not found:
         return None
     ctx.prove_current(found[0][-1])
@@ -112,11 +112,6 @@ async def page(ctx: Context, entity: Entity[M], args: PageArgs) -> Page[M]:
     found = await paginate(ctx.reads, pages, args, params)
     ctx.prove_current(found.extras.get(_CURRENT))
     return found
-
-
-async def load_part(ctx: Context, part: Part, owner: Any) -> Any:
-    """What `part` holds for `owner` (a model or row whose id names it), batched."""
-    return await ctx.loaders.load(part, key_of(owner))
 
 
 def part_of(ctx: Context, part: Any, owner: Any) -> Any:
@@ -135,10 +130,10 @@ async def prefetch(ctx: Context, reads: Sequence[Prefetch], rows: Sequence[Any])
         return
     keys = [key_of(row) for row in rows]
     for read in reads:
-        await ctx.loaders.prefetch(read.part, keys)
+        found = await ctx.loaders.prefetch(read.part, keys)
         if read.then:
-            targets = [target for key in keys for target in ctx.loaders.ready(read.part, key)]
-            await prefetch(ctx, read.then, targets)
+            # Only a link has objects of its own to read parts of: lists of rows.
+            await prefetch(ctx, read.then, [target for targets in found for target in targets])
 
 
 # ---- writes --------------------------------------------------------------------------------

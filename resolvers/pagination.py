@@ -27,7 +27,7 @@ from sqlalchemy import (
 from sqlmodel import SQLModel
 
 from db.functions import contains_folded_param, escape_like
-from db.reads import ReadSessions
+from db.reads import ReadConnections
 from models.types import UTCDateTime
 from resolvers.cursors import DEFAULT_FIELD, CursorKey, decode_cursor, encode_cursor, search_tag
 from resolvers.entity import Entity
@@ -237,7 +237,7 @@ class PageQuery(Generic[M]):
 
 
 async def paginate(
-    sessions: ReadSessions,
+    reads: ReadConnections,
     query: PageQuery[M],
     args: PageArgs,
     params: Mapping[str, Any] | None = None,
@@ -259,14 +259,14 @@ async def paginate(
             values_in[f"{name}_value"] = key.value
             values_in[f"{name}_id"] = key.id
 
-    async with sessions() as session:
-        found = (await session.execute(built.page, values_in)).all()
+    async with reads() as connection:
+        found = (await connection.execute(built.page, values_in)).all()
         width = len(entity.columns)
         names = [*query.extras, *([_BEYOND] if built.probe is not None else [])]
         values: dict[str, Any] = dict(zip(names, found[0][width:], strict=True)) if found else {}
         if built.probe is not None and not found:
             # An empty page carries no answer: ask alone.
-            values[_BEYOND] = await session.scalar(built.probe, values_in)
+            values[_BEYOND] = await connection.scalar(built.probe, values_in)
     beyond = bool(values.pop(_BEYOND, False))
     rows = entity.rows(found)
     more = len(rows) > plan.limit
@@ -277,8 +277,8 @@ async def paginate(
     count_params = {k: v for k, v in values_in.items() if k != "page_limit"}
 
     async def count() -> int:
-        async with sessions() as session:
-            total = await session.scalar(built.count, count_params)
+        async with reads() as connection:
+            total = await connection.scalar(built.count, count_params)
         return int(total or 0)
 
     field_name, descending, tag, column = args.order.field, plan.descending, plan.tag, plan.column

@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import SQLModel
 
-from db.reads import ReadSessions, Statements
+from db.reads import ReadConnections, Statements
 from resolvers.entity import Entity, row_type
 from resolvers.errors import bad_input
 from resolvers.validation import REQUIRED, FieldErrors, Text
@@ -76,19 +76,19 @@ class Part(Protocol):
         what the part's loader would now load for the owner."""
         ...
 
-    def make_loader(self, reads: ReadSessions) -> DataLoader[int, Any]: ...
+    def make_loader(self, reads: ReadConnections) -> DataLoader[int, Any]: ...
 
 
 class _BatchLoader(DataLoader[int, Any]):
     """One statement per batch; `group` turns its rows into one result per key, in key order."""
 
-    def __init__(self, reads: ReadSessions, stmt: Any, group: Any, empty: Any) -> None:
+    def __init__(self, reads: ReadConnections, stmt: Any, group: Any, empty: Any) -> None:
         super().__init__()
         self._reads, self._stmt, self._group, self._empty = reads, stmt, group, empty
 
     async def batch_load_fn(self, keys: list[int]) -> list[Any]:
-        async with self._reads() as session:
-            found = (await session.execute(self._stmt, {"keys": keys})).all()
+        async with self._reads() as connection:
+            found = (await connection.execute(self._stmt, {"keys": keys})).all()
         grouped = self._group(found)
         return [grouped.get(key, self._empty) for key in keys]
 
@@ -252,7 +252,7 @@ class Link:
                 raise bad_input({self.field: UNKNOWN_IDS}) from error
         return linked
 
-    def make_loader(self, reads: ReadSessions) -> DataLoader[Any, Any]:
+    def make_loader(self, reads: ReadConnections) -> DataLoader[Any, Any]:
         return _LinkLoader(reads, self)
 
 
@@ -270,7 +270,7 @@ class _LinkLoader(DataLoader[tuple[int, tuple[str, ...]], Any]):
     still costs one statement; each key is cached apart, so a narrow row never answers a
     later read that needs more."""
 
-    def __init__(self, reads: ReadSessions, link: Link) -> None:
+    def __init__(self, reads: ReadConnections, link: Link) -> None:
         super().__init__()
         self._reads, self._link = reads, link
 
@@ -279,8 +279,8 @@ class _LinkLoader(DataLoader[tuple[int, tuple[str, ...]], Any]):
         stmt, row = self._link.read_of(wanted)
         # An owner asked for with two selections is read once.
         owners = list(dict.fromkeys(pk for pk, _ in keys))
-        async with self._reads() as session:
-            found = (await session.execute(stmt, {"keys": owners})).all()
+        async with self._reads() as connection:
+            found = (await connection.execute(stmt, {"keys": owners})).all()
         grouped = _group_lists(row)(found)
         return [grouped.get(pk, []) for pk, _ in keys]
 
@@ -318,7 +318,7 @@ class LongText:
             await session.execute(insert(self.table).values(row))
         return parsed
 
-    def make_loader(self, reads: ReadSessions) -> DataLoader[int, Any]:
+    def make_loader(self, reads: ReadConnections) -> DataLoader[int, Any]:
         return _BatchLoader(reads, self._load, lambda found: dict(found), "")
 
 
@@ -363,5 +363,5 @@ class NumberedTexts:
         await session.execute(insert(self.table), rows)
         return [self.row(number=n, text=t) for n, t in enumerate(parsed, 1)]
 
-    def make_loader(self, reads: ReadSessions) -> DataLoader[int, Any]:
+    def make_loader(self, reads: ReadConnections) -> DataLoader[int, Any]:
         return _BatchLoader(reads, self._load, _group_lists(self.row._make), [])

@@ -41,8 +41,8 @@ async def sign_out(ctx: Context, refresh_token: str) -> bool:
         )
     except tokens.InvalidToken as error:
         raise unauthenticated("Invalid refresh token.") from error
-    async with ctx.reads() as session:
-        family = await session.scalar(
+    async with ctx.reads() as connection:
+        family = await connection.scalar(
             select(col(RefreshToken.family)).where(
                 col(RefreshToken.jti) == claims.jti, col(RefreshToken.user_id) == claims.user_id
             )

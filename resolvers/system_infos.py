@@ -83,10 +83,10 @@ async def preview_dialogue(ctx: Context, given: Mapping[str, Any]) -> list[str]:
     settings = values_for_create(PREVIEW_RULES, given, errors)
     parsed = parse_parts(SYSTEM_INFO, given, errors, creating=True)
     errors.raise_if_any()
-    async with ctx.reads() as session:
-        books = await SYSTEM_INFO_BOOKS.owned(session, claims.user_id, parsed[SYSTEM_INFO_BOOKS])
+    async with ctx.reads() as connection:
+        books = await SYSTEM_INFO_BOOKS.owned(connection, claims.user_id, parsed[SYSTEM_INFO_BOOKS])
         materials = await SYSTEM_INFO_DATAS.owned(
-            session, claims.user_id, parsed[SYSTEM_INFO_DATAS]
+            connection, claims.user_id, parsed[SYSTEM_INFO_DATAS]
         )
     for part, found in ((SYSTEM_INFO_BOOKS, books), (SYSTEM_INFO_DATAS, materials)):
         if found is None:

@@ -63,6 +63,13 @@ class AppSchema(strawberry.Schema):
             return await operation
         return await run_with_deadline(operation, self.operation_timeout)
 
+    def execute_sync(self, *args: Any, **kwargs: Any) -> ExecutionResult:
+        # strawberry's own pipeline would run without the limits (schema.operation): refuse.
+        raise NotImplementedError("AppSchema runs operations through execute() only")
+
+    async def subscribe(self, *args: Any, **kwargs: Any) -> Any:
+        raise NotImplementedError("AppSchema has no subscriptions; execute() runs operations")
+
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
@@ -78,7 +85,7 @@ async def _ending_reads(operation: Awaitable[ExecutionResult], context: object) 
         return await operation
     finally:
         if isinstance(context, Context):
-            await context.reads.end()
+            await context.reads.end(final=True)
 
 
 def build_schema(

@@ -1,19 +1,26 @@
-"""What the nodes of a connection's page will load from their parts, known from the document.
+"""What the objects of a page, or of a read by id, will load from their parts, known from
+the document.
 
 `systemInfos(first: 6) { edges { node { refBooks { title } refDatas { title } } } }` has 12
 link fields. Loaded one by one, each is a coroutine the executor runs as a task of its own,
 waiting on a DataLoader that batches them into one statement per link: 23 tasks a request,
 ~0.4 ms of CPU, more than the statements. The connection's resolver reads the same
 statements at once instead, right after the page (`resolvers.owned.prefetch`), and each
-field then finds its value ready and answers without awaiting anything.
+field then finds its value ready and answers without awaiting anything. A read by id does
+the same for its object.
 
 A field declares the parts it reads with `reads_parts(...)`; a link read for a
 sub-selection (`narrowed=True`) is read with the union of the columns its selections need
 (schema.columns), whole when any needs the whole row, and what its objects read in turn
-(`refDatas { content }`) is read right after it, for all of them. The answer is worked out once per
+(`refDatas { content }`) right after it, for all of them. The answer is worked out once per
 place in a document. Every selection counts, whatever `@include`/`@skip` say: a part read
-and not asked for costs a statement, never an answer, and one asked for and not read is
-loaded the batched way.
+and not asked for costs a statement, never an answer, and one asked for and not read (under
+`node(id:)`, in a mutation's answer) is loaded the batched way.
+
+A statement read ahead that fails fails the field that read it (the connection, the read by
+id) rather than each node field: the data is the same (every type between them is non-null,
+so an error there made the page null anyway), the error's path is the shorter one, and there
+is one error instead of one per node.
 """
 
 from __future__ import annotations
@@ -25,17 +32,14 @@ from typing import Any
 from graphql import (
     FieldNode,
     FragmentDefinitionNode,
-    FragmentSpreadNode,
     GraphQLObjectType,
-    InlineFragmentNode,
-    SelectionSetNode,
     get_named_type,
 )
-from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types import Info
 
 from resolvers.loaders import Prefetch
-from schema.columns import ByFieldNodes, selection_columns
+from schema.columns import selection_columns
+from schema.selections import ByFieldNodes, definition_of, fields_under
 
 _PARTS = "gpt_supporter.parts"
 _pages: ByFieldNodes[tuple[Prefetch, ...]] = ByFieldNodes()
@@ -80,9 +84,7 @@ def _reads_of(
     found: list[Prefetch] = []
     for name, selected in _by_name(nodes, fragments).items():
         field = object_type.fields.get(name)
-        definition = (
-            None if field is None else field.extensions.get(GraphQLCoreConverter.DEFINITION_BACKREF)
-        )
+        definition = definition_of(field)
         declared = None if definition is None else definition.metadata.get(_PARTS)
         if declared is None:
             continue
@@ -132,20 +134,12 @@ def _child(
 def _by_name(
     nodes: Iterable[FieldNode], fragments: dict[str, FragmentDefinitionNode]
 ) -> dict[str, list[FieldNode]]:
-    """The fields selected under `nodes`, by field name (aliases merged), through fragments."""
+    """The fields selected under `nodes`, by field name (aliases merged), through fragments;
+    nothing for a document naming a fragment it does not define (nothing is read ahead)."""
     found: dict[str, list[FieldNode]] = defaultdict(list)
-    pending: list[SelectionSetNode] = [node.selection_set for node in nodes if node.selection_set]
-    spread: set[str] = set()
-    while pending:
-        for selection in pending.pop().selections:
-            if isinstance(selection, FieldNode):
-                found[selection.name.value].append(selection)
-            elif isinstance(selection, InlineFragmentNode):
-                pending.append(selection.selection_set)
-            elif isinstance(selection, FragmentSpreadNode):
-                fragment = fragments.get(selection.name.value)
-                # Each fragment once: validation has refused cycles, repeats add nothing.
-                if fragment is not None and fragment.name.value not in spread:
-                    spread.add(fragment.name.value)
-                    pending.append(fragment.selection_set)
+    try:
+        for field in fields_under(list(nodes), fragments):
+            found[field.name.value].append(field)
+    except LookupError:
+        return {}
     return found

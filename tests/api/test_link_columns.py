@@ -12,7 +12,7 @@ import pytest
 from graphql import GraphQLBoolean, GraphQLError, GraphQLInt, GraphQLScalarType, GraphQLString
 
 from resolvers.parts import NOT_LOADED
-from schema import columns
+from schema import columns, lookahead
 from schema.build import build_schema
 from schema.document import CACHE_SIZE
 from services import Services
@@ -178,7 +178,7 @@ def test_a_column_left_out_is_no_value_anything_accepts(use: Any) -> None:
         use(NOT_LOADED)
 
 
-async def test_the_columns_cache_keeps_no_document_alive(
+async def test_the_columns_and_lookahead_caches_keep_no_document_alive(
     gql: GraphQLClient, owner: Account, services: Services
 ) -> None:
     # Given a SystemInfo, and more distinct documents than the parse cache holds
@@ -186,6 +186,7 @@ async def test_the_columns_cache_keeps_no_document_alive(
     documents = [f"# {i}\n{TITLES}" for i in range(CACHE_SIZE + 60)]
     gc.collect()
     before = len(columns._cache)  # other apps of this test run may hold documents too
+    pages_before = len(lookahead._pages)
     # When each is sent once
     for document in documents:
         assert_no_errors(await gql(document, token=owner.token))
@@ -193,3 +194,5 @@ async def test_the_columns_cache_keeps_no_document_alive(
     # Then the columns cache holds entries only for documents still parsed and cached
     # (each document has two link fields), not one per document ever seen
     assert len(columns._cache) - before <= 2 * CACHE_SIZE
+    # and so does the lookahead's (one connection field each)
+    assert len(lookahead._pages) - pages_before <= CACHE_SIZE

@@ -145,14 +145,14 @@ async def test_a_skipped_link_is_not_answered_and_an_included_one_is(
     ]
 
 
-async def test_links_outside_a_page_still_load_batched(
+async def test_links_of_an_object_read_by_id_are_read_with_it(
     gql: GraphQLClient, owner: Account, services: Services
 ) -> None:
     # given a SystemInfo linking books and materials
     (expected,) = await seed_system_infos(services, user_pk(owner), 1)
-    # when it is read by id (no page to read its links with)
+    # when it is read by id
     body, statements, _ = await cost(gql, services, ONE, {"id": expected["id"]}, owner.token)
-    # then its links come from the loaders: the object, then one statement per link
+    # then its links are read with it: the object, then one statement per link
     assert statements == 3
     assert [b["title"] for b in body["systemInfo"]["refBooks"]] == [
         b["title"] for b in expected["refBooks"]
@@ -187,3 +187,52 @@ async def test_a_dialogue_read_by_id_reads_what_it_needs_with_the_object(
     (datas,) = link_reads(counter.statements, "ref_data")
     assert columns_of(books, "ref_book") == {"id", "author", "title"}
     assert columns_of(datas, "ref_data") == {"id", "title"}
+
+
+# Three pages at once: while `x` waits for its statement, `z` holds the same links with
+# fewer columns; `x`'s contents must still be read for the rows `x` got.
+SIBLINGS = """
+query Siblings {
+  y: systemInfos(first: 2) { edges { node { refDatas { title createdAt } } } }
+  x: systemInfos(first: 3) { edges { node { refBooks { title } refDatas { title content } } } }
+  z: systemInfos(first: 2) { edges { node { refDatas { createdAt } } } }
+}
+"""
+NODE = """
+query Node($id: ID!) {
+  node(id: $id) { ... on SystemInfo { refBooks { title } refDatas { title content } } }
+}
+"""
+
+
+async def test_sibling_pages_reading_the_same_links_with_other_columns_all_answer(
+    gql: GraphQLClient, owner: Account, services: Services
+) -> None:
+    # given SystemInfos linking materials with contents
+    expected = await seed_system_infos(services, user_pk(owner), 4)
+    # when three aliased pages read overlapping links with different columns
+    data = assert_no_errors(await gql(SIBLINGS, token=owner.token))
+    # then each has what it asked for
+    x = [edge["node"] for edge in data["x"]["edges"]]
+    assert [n["refDatas"] for n in x] == [e["refDatas"] for e in expected[:3]]
+    y = [edge["node"] for edge in data["y"]["edges"]]
+    assert [[d["title"] for d in n["refDatas"]] for n in y] == [
+        [d["title"] for d in e["refDatas"]] for e in expected[:2]
+    ]
+    z = [edge["node"] for edge in data["z"]["edges"]]
+    assert [n["refDatas"] for n in z] == [
+        [{"createdAt": d["createdAt"]} for d in n["refDatas"]] for n in y
+    ]
+
+
+async def test_a_node_read_by_global_id_loads_its_links_through_the_loaders(
+    gql: GraphQLClient, owner: Account, services: Services
+) -> None:
+    # given a SystemInfo linking books and materials
+    (expected,) = await seed_system_infos(services, user_pk(owner), 1)
+    # when it is read through node(id:), which the lookahead does not see
+    body, statements, _ = await cost(gql, services, NODE, {"id": expected["id"]}, owner.token)
+    # then the loaders answer: the caller (node() looks it up), the object, each link, the
+    # contents
+    assert statements == 5
+    assert body["node"]["refDatas"] == expected["refDatas"]

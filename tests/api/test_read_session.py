@@ -7,14 +7,16 @@ the counts are over both pools.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from db.engine import engines_of
+from db.reads import SharedReadConnection
 from services import Services
 from tests.data_api import quick_account, seed_books, seed_datas, stamps, user_pk
 from tests.utils import GraphQLClient, assert_no_errors
@@ -100,5 +102,43 @@ async def test_a_create_checks_the_token_inside_its_own_transaction(
     # then the write's own connection did it all: the token check rides in its transaction
     assert assert_no_errors(body)["createRefBook"]["title"] == "T"
     assert checkouts.count == 1
+    for engine in engines_of(services.engine):
+        assert engine.sync_engine.pool.checkedout() == 0  # type: ignore[attr-defined]
+
+
+async def test_a_read_after_the_requests_last_end_gives_its_connection_back(
+    services: Services,
+) -> None:
+    # given a request's reads, ended for good (a loader batch may outlive its operation
+    # when the operation is cancelled at its deadline)
+    reads = SharedReadConnection(services.sessions)
+    await reads.end(final=True)
+    # when a straggler reads
+    async with reads() as connection:
+        assert (await connection.execute(text("SELECT 1"))).scalar() == 1
+    # then no connection is left checked out
+    for engine in engines_of(services.engine):
+        assert engine.sync_engine.pool.checkedout() == 0  # type: ignore[attr-defined]
+
+
+async def test_the_last_end_waits_for_a_reader_still_opening_its_connection(
+    services: Services,
+) -> None:
+    # given a reader that has the lock and is opening its connection
+    reads = SharedReadConnection(services.sessions)
+    opened = asyncio.Event()
+
+    async def reader() -> None:
+        async with reads() as connection:
+            opened.set()
+            await connection.execute(text("SELECT 1"))
+
+    task = asyncio.ensure_future(reader())
+    await asyncio.sleep(0)
+    # when the request ends meanwhile
+    await reads.end(final=True)
+    await task
+    # then the reader ran and its connection went back
+    assert opened.is_set()
     for engine in engines_of(services.engine):
         assert engine.sync_engine.pool.checkedout() == 0  # type: ignore[attr-defined]

@@ -82,3 +82,14 @@ async def test_validation_errors_come_back_tagged(schema: AppSchema) -> None:
     result = await schema.execute("{ nothingHere }")
     # then validation refuses it with its code and nothing runs
     assert (result.data, codes(result)) == (None, ["GRAPHQL_VALIDATION_FAILED"])
+
+
+async def test_strawberrys_other_entry_points_refuse_to_run_without_the_limits() -> None:
+    # given the schema, whose limits only execute() applies
+    schema = build_schema()
+    # when an operation is sent through strawberry's sync or subscription pipeline
+    # then it is refused, not run unchecked
+    with pytest.raises(NotImplementedError):
+        schema.execute_sync(TYPENAME)
+    with pytest.raises(NotImplementedError):
+        await schema.subscribe(TYPENAME)
