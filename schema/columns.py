@@ -21,7 +21,6 @@ from graphql import (
     FieldNode,
     GraphQLField,
     GraphQLObjectType,
-    get_named_type,
 )
 from strawberry.types import Info
 
@@ -40,12 +39,7 @@ def reads_columns(*names: str) -> dict[str, Any]:
 
 def selected_columns(info: Info[Any, Any]) -> frozenset[str] | None:
     """The columns the objects of this field's value need for its sub-selection; None: all."""
-    # strawberry's Info keeps graphql-core's: the field nodes and fragments are there.
-    raw = info._raw_info
-    nodes = raw.field_nodes
-    return _cache.get(
-        nodes, lambda: selection_columns(get_named_type(raw.return_type), nodes, raw.fragments)
-    )
+    return _cache.for_field(info, selection_columns)
 
 
 def selection_columns(

@@ -55,24 +55,20 @@ def reads_parts(*parts: Any, narrowed: bool = False) -> dict[str, Any]:
 
 def page_parts(info: Info[Any, Any]) -> tuple[Prefetch, ...]:
     """What the nodes under this connection field read from their parts, each part once."""
-    raw = info._raw_info
-    nodes = raw.field_nodes
-
-    def work() -> tuple[Prefetch, ...]:
-        edge_type, edges = _child(get_named_type(raw.return_type), nodes, "edges", raw.fragments)
-        node_type, node_fields = _child(edge_type, edges, "node", raw.fragments)
-        return _reads_of(node_type, node_fields, raw.fragments)
-
-    return _pages.get(nodes, work)
+    return _pages.for_field(info, _page_reads)
 
 
 def object_parts(info: Info[Any, Any]) -> tuple[Prefetch, ...]:
     """What the object this field answers with reads from its parts (a read by id)."""
-    raw = info._raw_info
-    nodes = raw.field_nodes
-    return _objects.get(
-        nodes, lambda: _reads_of(get_named_type(raw.return_type), nodes, raw.fragments)
-    )
+    return _objects.for_field(info, _reads_of)
+
+
+def _page_reads(
+    connection: Any, nodes: Sequence[FieldNode], fragments: dict[str, FragmentDefinitionNode]
+) -> tuple[Prefetch, ...]:
+    edge_type, edges = _child(connection, nodes, "edges", fragments)
+    node_type, node_fields = _child(edge_type, edges, "node", fragments)
+    return _reads_of(node_type, node_fields, fragments)
 
 
 def _reads_of(

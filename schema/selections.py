@@ -14,8 +14,10 @@ from graphql import (
     GraphQLField,
     InlineFragmentNode,
     SelectionSetNode,
+    get_named_type,
 )
 from strawberry.schema.schema_converter import GraphQLCoreConverter
+from strawberry.types import Info
 
 T = TypeVar("T")
 
@@ -61,6 +63,17 @@ class ByFieldNodes(Generic[T]):
 
     def __len__(self) -> int:
         return len(self._cache)
+
+    def for_field(
+        self,
+        info: Info[Any, Any],
+        work: Callable[[Any, Sequence[FieldNode], dict[str, FragmentDefinitionNode]], T],
+    ) -> T:
+        """`work(the field's named type, its nodes, the fragments)`, once per place."""
+        # strawberry's Info keeps graphql-core's: the field nodes and fragments are there.
+        raw = info._raw_info
+        nodes = raw.field_nodes
+        return self.get(nodes, lambda: work(get_named_type(raw.return_type), nodes, raw.fragments))
 
     def get(self, nodes: Sequence[FieldNode], work: Callable[[], T]) -> T:
         first = nodes[0]
