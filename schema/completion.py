@@ -139,7 +139,13 @@ class CompletingContext(CoercionTagged):
                 elif self._fast:
                     assert items.object_type is not None
                     return self._complete_objects(
-                        item_type, items.object_type, field_details_list, info, path, result
+                        item_type,
+                        items.object_type,
+                        items.classes,
+                        field_details_list,
+                        info,
+                        path,
+                        result,
                     )
         return super().complete_list_value(
             return_type, field_details_list, info, path, result, position_context
@@ -172,15 +178,17 @@ class CompletingContext(CoercionTagged):
         self,
         item_type: GraphQLOutputType,
         object_type: GraphQLObjectType,
+        classes: tuple[type, ...] | None,
         field_details_list: FieldDetailsList,
         info: Any,
         path: Path,
         items: list[Any] | tuple[Any, ...],
     ) -> Any:
         # graphql-core's complete_iterable_value, complete_list_item_value and, for each
-        # object, complete_value and (without is_type_of) complete_object_value, in one loop.
+        # object, complete_value and (without is_type_of, or with Node's isinstance check,
+        # made here) complete_object_value, in one loop.
         is_awaitable = self.is_awaitable
-        direct = object_type.is_type_of is None
+        direct = object_type.is_type_of is None or classes is not None
         grouped_field_set: GroupedFieldSet | None = None
         if direct:
             grouped_field_set, new_defer_usages, _ = self.collect_subfields(
@@ -208,6 +216,8 @@ class CompletingContext(CoercionTagged):
                         and item is not None
                         and item is not Undefined
                         and not isinstance(item, Exception)
+                        # A value the check refuses gets graphql-core's error below.
+                        and (classes is None or isinstance(item, classes))
                     ):
                         assert grouped_field_set is not None
                         completed_item = self.execute_fields(

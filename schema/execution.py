@@ -12,13 +12,15 @@ decides the value: the global `id` of a Node is computed there), without strawbe
 resolver wrapper (Info, argument conversion, the extension chain) or graphql-core's
 `execute_field`; leaves are coerced with the field type's own `coerce_output_value` (or
 kept, for a plain str/bool/int of the built-in scalars), and an object type without
-`is_type_of` (edges, page info, scripts) has its sub-selection executed directly.
+`is_type_of` (edges, page info, scripts), or whose `is_type_of` is Node's isinstance check
+(made inline), has its sub-selection executed directly.
 
 What keeps the spec: the fast path is taken only when its answer is the one graphql-core
 would give; a value that is null for a non-null field, an exception (raised or returned),
 an awaitable, or a value the scalar refuses goes the normal way with the value already
 read, so its error, path and null propagation are graphql-core's own. Object types with
-`is_type_of` are completed by graphql-core's complete_object_value, with a real Info.
+any other `is_type_of` are completed by graphql-core's complete_object_value, with a real
+Info.
 Everything else (fields with arguments, `info`, async resolvers or permission classes and
 other extensions, abstract types, introspection) is untouched; `@include`/`@skip`,
 aliases and fragments are resolved before (field collection), and the response keeps the
@@ -277,8 +279,11 @@ class FastExecutionContext(CompletingContext):
                     coerced = None
                 if coerced is not None and coerced is not Undefined:
                     return coerced
-        elif plan.kind == OBJECT and not (
-            isinstance(value, Exception) or value is Undefined or self.is_awaitable(value)
+        elif (
+            plan.kind == OBJECT
+            and not (isinstance(value, Exception) or value is Undefined or self.is_awaitable(value))
+            # An is_type_of made inline; a value it refuses gets graphql-core's error below.
+            and (plan.classes is None or isinstance(value, plan.classes))
         ):
             return self._complete_object(
                 plan, parent_type, field_details_list, path, response_name, value
@@ -297,7 +302,8 @@ class FastExecutionContext(CompletingContext):
         response_name: str,
         value: Any,
     ) -> Any:
-        # complete_object_value for an object type without is_type_of: its sub-selection,
+        # complete_object_value for an object type without is_type_of (or whose check has
+        # passed): its sub-selection,
         # with execute_field's error handling.
         object_type = plan.object_type
         assert object_type is not None

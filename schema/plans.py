@@ -13,8 +13,10 @@ resolver wrapper would give:
 Everything else (resolvers with arguments or `info`, async resolvers, extensions, policies,
 introspection) has no plan and goes graphql-core's way. A plan also says what the value is
 completed as: a leaf (coerced by its scalar or enum; plain str/bool/int values of the
-built-in scalars are already their own output), an object type without `is_type_of` (its
-sub-selection is executed directly), or anything else (graphql-core's completion with the
+built-in scalars are already their own output), an object type without `is_type_of`, or
+whose `is_type_of` is an isinstance check that ignores its Info (Node's: the check is made
+inline and the sub-selection executed directly; a value it refuses is completed by
+graphql-core, which raises the error), or anything else (graphql-core's completion with the
 value already read).
 """
 
@@ -64,8 +66,10 @@ class Plan(NamedTuple):
     # LEAF: the scalar's or enum's output coercion, and the value type that needs none.
     coerce: Callable[[Any], Any] | None = None
     passthrough: type | None = None
-    # OBJECT: the object type (it has no is_type_of).
+    # OBJECT: the object type (with no is_type_of, or one that is an isinstance check).
     object_type: GraphQLObjectType | None = None
+    # OBJECT: the classes its is_type_of accepts (None: it has none).
+    classes: tuple[type, ...] | None = None
 
 
 class TypeName:
@@ -173,9 +177,23 @@ def field_plan(parent_type: GraphQLObjectType, name: str) -> Plan | TypeName | N
         return Plan(
             *common, LEAF, non_null, field_def, leaf.coerce_output_value, _passthrough(leaf)
         )
-    if isinstance(inner, GraphQLObjectType) and inner.is_type_of is None:
-        return Plan(*common, OBJECT, non_null, field_def, object_type=inner)
+    if isinstance(inner, GraphQLObjectType):
+        classes = type_check_classes(inner)
+        if inner.is_type_of is None or classes is not None:
+            return Plan(*common, OBJECT, non_null, field_def, object_type=inner, classes=classes)
     return Plan(*common, OTHER, non_null, field_def)
+
+
+def type_check_classes(object_type: GraphQLObjectType) -> tuple[type, ...] | None:
+    """The classes `object_type.is_type_of` accepts, when it is known to be that isinstance
+    check and nothing else (it says so with `classes_of`, as Node's does); else None."""
+    is_type_of = object_type.is_type_of
+    classes_of = getattr(is_type_of, "classes_of", None)
+    owner = getattr(is_type_of, "__self__", None)
+    if classes_of is None or owner is None:
+        return None
+    found: tuple[type, ...] = classes_of(owner)
+    return found
 
 
 def item_plan(item_type: GraphQLOutputType) -> ItemPlan | None:
@@ -186,7 +204,7 @@ def item_plan(item_type: GraphQLOutputType) -> ItemPlan | None:
         leaf: GraphQLLeafType = inner
         return ItemPlan(LEAF, non_null, leaf.coerce_output_value, None)
     if isinstance(inner, GraphQLObjectType):
-        return ItemPlan(OBJECT, non_null, None, inner)
+        return ItemPlan(OBJECT, non_null, None, inner, type_check_classes(inner))
     return None
 
 
@@ -195,3 +213,5 @@ class ItemPlan(NamedTuple):
     non_null: bool
     coerce: Callable[[Any], Any] | None
     object_type: GraphQLObjectType | None
+    # OBJECT: the classes its is_type_of accepts, when it is that isinstance check.
+    classes: tuple[type, ...] | None = None

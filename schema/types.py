@@ -79,6 +79,15 @@ class Node:
         return isinstance(obj, _CLASSES[cls])
 
 
+def _classes_of(cls: type) -> tuple[type, ...]:
+    return _CLASSES[cls]
+
+
+# Node.is_type_of is an isinstance check that ignores its Info: the executor may make it
+# itself, without graphql-core's object completion (schema.plans `type_check_classes`).
+Node.is_type_of.__func__.classes_of = _classes_of  # type: ignore[attr-defined]
+
+
 def node_type(entity: Entity[Any], **options: Any) -> Callable[[T], T]:
     """`@strawberry.type` for the Node type of `entity`, named and recognised by it."""
 

@@ -543,3 +543,60 @@ async def test_each_resolver_runs_once_per_object_on_both() -> None:
         counts.append(list(CALLS))
     # then each object's resolver ran once per response key on both
     assert counts[0] == counts[1] == ["a", "a", "b", "b"]
+
+
+class Stored:
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+
+class Stranger:
+    name = "not a row"
+
+
+@strawberry.type
+class Checked:
+    name: str
+
+    @classmethod
+    def is_type_of(cls, obj: Any, _info: Any) -> bool:
+        return isinstance(obj, Stored)
+
+
+# As Node's: the executor may make this check itself (schema.plans type_check_classes).
+Checked.is_type_of.__func__.classes_of = lambda _cls: (Stored,)  # type: ignore[attr-defined]
+
+
+@strawberry.type
+class CheckedQuery:
+    @strawberry.field
+    def one(self) -> Checked:
+        return Stored("a")  # type: ignore[return-value]
+
+    @strawberry.field
+    def wrong(self) -> Checked | None:
+        return Stranger()  # type: ignore[return-value]
+
+    @strawberry.field
+    def many(self) -> list[Checked]:
+        return [Stored("b"), Stored("c")]  # type: ignore[list-item]
+
+    @strawberry.field
+    def mixed(self) -> list[Checked | None]:
+        return [Stored("d"), Stranger(), Stored("e")]  # type: ignore[list-item]
+
+
+async def test_an_isinstance_is_type_of_is_made_inline_with_graphql_cores_errors() -> None:
+    # given a type whose is_type_of says it is an isinstance check, and values it refuses
+    schema = strawberry.Schema(query=CheckedQuery)
+    query_type = schema._schema.query_type
+    assert query_type is not None
+    plan = field_plan(query_type, "one")
+    assert isinstance(plan, Plan) and plan.kind == OBJECT and plan.classes == (Stored,)
+    # when both executors run it
+    stock, fast = await both(
+        schema, "{ one { name } wrong { name } many { name } mixed { name } }", {}
+    )
+    # then the data and the errors (paths, messages) are graphql-core's
+    assert fast == stock
+    assert "Expected value of type 'Checked'" in stock[1][0][0]
