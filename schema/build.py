@@ -23,7 +23,7 @@ from schema.execution import FastExecutionContext, quiet
 from schema.limits import QueryLimits, document_checks
 from schema.mutation import Mutation
 from schema.names import ArgumentNames
-from schema.operation import execution_context, run_operation
+from schema.operation import run_operation
 from schema.query import Query
 from schema.trusted import CompileCheck
 from schema.types import NODE_TYPES, resolve_attribute
@@ -46,17 +46,19 @@ class AppSchema(strawberry.Schema):
         allowed_operation_types: Iterable[OperationType] | None = None,
         operation_extensions: dict[str, Any] | None = None,
     ) -> ExecutionResult:
-        execution = execution_context(
-            self,
-            query,
-            variable_values,
-            context_value,
-            root_value,
-            operation_name,
-            DEFAULT_ALLOWED_OPERATION_TYPES
-            if allowed_operation_types is None
-            else allowed_operation_types,
-            operation_extensions,
+        execution = ExecutionContext(
+            query=query,
+            schema=self,
+            allowed_operations=(
+                DEFAULT_ALLOWED_OPERATION_TYPES
+                if allowed_operation_types is None
+                else allowed_operation_types
+            ),
+            context=context_value,
+            root_value=root_value,
+            variables=variable_values,
+            provided_operation_name=operation_name,
+            operation_extensions=operation_extensions,
         )
         operation = _ending_reads(run_operation(self, self.checks, execution), context_value)
         if self.operation_timeout is None:

@@ -14,9 +14,8 @@ errors strawberry's HTTP view turns into a 400 are raised to it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from inspect import isawaitable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from graphql import ExecutionResult as CoreExecutionResult
 from graphql import GraphQLError, execute
@@ -24,7 +23,6 @@ from strawberry.exceptions import MissingQueryError
 from strawberry.execution.is_awaitable import optimized_is_awaitable
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types import ExecutionContext, ExecutionResult
-from strawberry.types.graphql import OperationType
 
 from schema.document import DocumentChecks, compiling
 from schema.observe import record
@@ -33,28 +31,6 @@ if TYPE_CHECKING:
     from schema.build import AppSchema
 
 _HTTP_REFUSALS = (MissingQueryError, CannotGetOperationTypeError, InvalidOperationTypeError)
-
-
-def execution_context(
-    schema: AppSchema,
-    query: str | None,
-    variables: dict[str, Any] | None,
-    context: Any,
-    root_value: Any,
-    operation_name: str | None,
-    allowed: Iterable[OperationType],
-    operation_extensions: dict[str, Any] | None,
-) -> ExecutionContext:
-    return ExecutionContext(
-        query=query,
-        schema=schema,
-        allowed_operations=allowed,
-        context=context,
-        root_value=root_value,
-        variables=variables,
-        provided_operation_name=operation_name,
-        operation_extensions=operation_extensions,
-    )
 
 
 async def run_operation(
