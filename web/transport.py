@@ -78,17 +78,22 @@ def operation_name_problem(name: object) -> str | None:
     return None
 
 
-def json_problem(body: bytes) -> str | None:
-    """Why `body` cannot be a GraphQL request, or None."""
+# Where a JSON POST's decoded body is handed on (schema.http reads it from the scope rather
+# than decoding the same bytes again).
+REQUEST_JSON = "gpt_supporter.request_json"
+
+
+def decode_request(body: bytes) -> tuple[dict[str, object] | None, str | None]:
+    """A JSON POST body as a GraphQL request object, or why it cannot be one."""
     try:
         data = request_json.load(body)
     except request_json.JSONProblem as problem:
-        return str(problem)
+        return None, str(problem)
     if isinstance(data, list):
-        return "Batched operations are not supported; send one operation per request."
+        return None, "Batched operations are not supported; send one operation per request."
     if not isinstance(data, dict):
-        return "The request body must be a JSON object with a `query`."
-    return operation_name_problem(data.get("operationName"))
+        return None, "The request body must be a JSON object with a `query`."
+    return data, operation_name_problem(data.get("operationName"))
 
 
 def query_problem(query_string: bytes) -> str | None:
@@ -185,9 +190,12 @@ class GraphQLTransport:
             body = await self._read_body(scope, receive, send)
             if body is None:
                 return
-            if _is_json(scope) and (problem := json_problem(body)):
-                await send_error(send, 400, problem)
-                return
+            if _is_json(scope):
+                data, problem = decode_request(body)
+                if problem:
+                    await send_error(send, 400, problem)
+                    return
+                scope[REQUEST_JSON] = data
             receive = _replay(body, receive)
         elif problem := query_problem(scope.get("query_string", b"")):
             await send_error(send, 400, problem)
