@@ -38,7 +38,7 @@ coerce means in schema/coercion.py.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from typing import Any
 from weakref import WeakKeyDictionary
@@ -47,11 +47,12 @@ from graphql import (
     GraphQLObjectType,
     GraphQLSchema,
 )
-from graphql.execution.collect_fields import FieldDetailsList, GroupedFieldSet
+from graphql.execution.collect_fields import CollectedFields, FieldDetailsList, GroupedFieldSet
 from graphql.execution.executor import to_nodes
 from graphql.pyutils import Path, Undefined, gather_with_cancel
 
 from schema.coercion import StockExecutionContext, quiet
+from schema.collection import shared_collection
 from schema.completion import MISSING as _MISSING
 from schema.completion import CompletingContext
 from schema.plans import (
@@ -97,9 +98,48 @@ class FastExecutionContext(CompletingContext):
         if plans is None:
             plans = _PLANS[self.schema] = {}
         self._plans = plans
-        # Per request, per grouped field set (collected once per selection and type, then
-        # reused for every object of a list): its fields with their plans.
-        self._entries: dict[int, tuple[GroupedFieldSet, list[_Entry]]] = {}
+        # Per grouped field set (collected once per selection and type, then reused for
+        # every object of a list): its fields with their plans. Kept with the operation
+        # when its collection cannot vary between requests (schema/collection.py).
+        self._collection = shared_collection(
+            self.schema, self.operation, self.fragment_definitions.values()
+        )
+        self._entries: dict[int, tuple[GroupedFieldSet, list[_Entry]]] = (
+            {} if self._collection is None else self._collection.entries
+        )
+
+    def execute_collected_root_fields(
+        self,
+        root_type: GraphQLObjectType,
+        root_value: Any,
+        grouped_field_set: GroupedFieldSet,
+        serially: bool,
+        new_defer_usages: Sequence[Any],
+    ) -> Any:
+        # The operation's first request collected the root the same way: continue from its
+        # grouped field set, so every sub-selection below is found collected.
+        shared = self._collection
+        if shared is not None and not new_defer_usages:
+            if shared.root is None:
+                shared.root = grouped_field_set
+            grouped_field_set = shared.root
+        return super().execute_collected_root_fields(
+            root_type, root_value, grouped_field_set, serially, new_defer_usages
+        )
+
+    def collect_subfields(
+        self, return_type: GraphQLObjectType, field_details_list: FieldDetailsList
+    ) -> CollectedFields:
+        shared = self._collection
+        if shared is None:
+            return super().collect_subfields(return_type, field_details_list)
+        key = (return_type, id(field_details_list))
+        cached = shared.subfields.get(key)
+        if cached is not None and cached[0] is field_details_list:
+            return cached[1]
+        collected = super().collect_subfields(return_type, field_details_list)
+        shared.subfields[key] = (field_details_list, collected)
+        return collected
 
     def _entries_of(
         self, parent_type: GraphQLObjectType, grouped_field_set: GroupedFieldSet
