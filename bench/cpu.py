@@ -34,6 +34,7 @@ from bench.run import _server_env, seeded_database, settings_from_env
 from main import create_app
 from schema.execution import FastExecutionContext, StockExecutionContext
 from settings import Settings
+from web.worker import settle_heap
 
 EXECUTORS: dict[str, type[Any]] = {"stock": StockExecutionContext, "fast": FastExecutionContext}
 
@@ -147,6 +148,8 @@ async def measure(
         default = schema.execution_context_class
         EXECUTORS["default"] = default
         tokens = await sign_in_tokens(signing, seeded)
+        # As a production worker does once it has started (web/worker.py).
+        settle_heap()
         product: httpx.AsyncClient | AsgiClient = signing
         plain: httpx.AsyncClient | AsgiClient = plain_httpx
         if client == "asgi":
