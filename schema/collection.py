@@ -12,9 +12,9 @@ So for an operation whose directives take no variables (checked once), the root'
 field set, every sub-selection's and their entries are kept with the operation and reused.
 They hold the document's nodes and plans only, never a value of a request.
 
-Kept per schema (the types and plans are the schema's), by operation identity with a weak
-reference, at most `LIMIT` operations (then it starts over), like the other per-document
-caches (schema/selections.py).
+Kept per schema (the types and plans are the schema's: schema/plans.py `SchemaPlans`), by
+operation identity with a weak reference, at most `LIMIT` operations (then it starts over),
+like the other per-document caches (schema/selections.py).
 """
 
 from __future__ import annotations
@@ -22,16 +22,11 @@ from __future__ import annotations
 import weakref
 from collections.abc import Iterable
 from typing import Any
-from weakref import WeakKeyDictionary
 
-from graphql import (
-    FragmentDefinitionNode,
-    GraphQLSchema,
-    OperationDefinitionNode,
-    Visitor,
-    visit,
-)
+from graphql import FragmentDefinitionNode, OperationDefinitionNode, Visitor, visit
 from graphql.execution.collect_fields import CollectedFields, FieldDetailsList, GroupedFieldSet
+
+from schema.plans import SchemaPlans
 
 LIMIT = 1024
 
@@ -49,21 +44,16 @@ class Collection:
         self.entries: dict[int, tuple[GroupedFieldSet, Any]] = {}
 
 
-_Operations = dict[int, tuple[weakref.ref[OperationDefinitionNode], Collection | None]]
-_BY_SCHEMA: WeakKeyDictionary[GraphQLSchema, _Operations] = WeakKeyDictionary()
-
-
 def shared_collection(
-    schema: GraphQLSchema,
+    schema: SchemaPlans,
     operation: OperationDefinitionNode,
     fragments: Iterable[FragmentDefinitionNode],
 ) -> Collection | None:
     """The operation's shared collection, or None when its requests may collect differently."""
-    if schema.get_directive("defer") is not None or schema.get_directive("stream") is not None:
+    if schema.defer or schema.stream:
         return None
-    operations = _BY_SCHEMA.get(schema)
-    if operations is None:
-        operations = _BY_SCHEMA[schema] = {}
+    # By operation id: (a weak reference to the operation, its Collection or None).
+    operations = schema.operations
     key = id(operation)
     hit = operations.get(key)
     if hit is not None and hit[0]() is operation:

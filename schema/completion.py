@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from typing import Any
-from weakref import WeakKeyDictionary
 
 from graphql import (
     GraphQLEnumType,
@@ -21,7 +20,6 @@ from graphql import (
     GraphQLObjectType,
     GraphQLOutputType,
     GraphQLScalarType,
-    GraphQLSchema,
     GraphQLUnionType,
 )
 from graphql.execution.collect_fields import FieldDetailsList, GroupedFieldSet
@@ -29,16 +27,12 @@ from graphql.pyutils import Path, Undefined, gather_with_cancel
 
 from schema.awaitable import fast_is_awaitable
 from schema.coercion import CoercionTagged
-from schema.plans import LEAF, ItemPlan, item_plan
+from schema.plans import LEAF, item_plan, plans_of
 
 __all__ = ["MISSING", "CompletingContext"]
 
 MISSING: Any = object()
 _MISSING = MISSING
-# Per schema, per list item type: how its items complete (None: the normal way).
-_ITEM_PLANS: WeakKeyDictionary[GraphQLSchema, dict[GraphQLOutputType, ItemPlan | None]] = (
-    WeakKeyDictionary()
-)
 
 
 class CompletingContext(CoercionTagged):
@@ -49,12 +43,10 @@ class CompletingContext(CoercionTagged):
         manager = self.middleware_manager
         # Middleware wraps every resolver, basic ones included: then nothing may skip it.
         self._fast = manager is None or not manager.middlewares
+        self._schema_plans = plans = plans_of(self.schema)
         # @stream would make lists incremental; only a schema without it takes the list path.
-        self._fast_lists = self.schema.get_directive("stream") is None
-        item_plans = _ITEM_PLANS.get(self.schema)
-        if item_plans is None:
-            item_plans = _ITEM_PLANS[self.schema] = {}
-        self._item_plans = item_plans
+        self._fast_lists = not plans.stream
+        self._item_plans = plans.items
 
     async def _await_field(
         self,

@@ -41,12 +41,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from typing import Any
-from weakref import WeakKeyDictionary
 
-from graphql import (
-    GraphQLObjectType,
-    GraphQLSchema,
-)
+from graphql import GraphQLObjectType, GraphQLResolveInfo
 from graphql.execution.collect_fields import CollectedFields, FieldDetailsList, GroupedFieldSet
 from graphql.execution.executor import to_nodes
 from graphql.pyutils import Path, Undefined, gather_with_cancel
@@ -75,11 +71,6 @@ _Entry = tuple[
     str, FieldDetailsList, Plan | TypeName | None, Callable[[Any], Any] | None, type | None, bool
 ]
 
-# Per schema, per object type name, per field name: how it completes (None: the normal way).
-_PLANS: WeakKeyDictionary[GraphQLSchema, dict[str, dict[str, Plan | TypeName | None]]] = (
-    WeakKeyDictionary()
-)
-
 
 def _getter(plan: Plan) -> Callable[[Any], Any]:
     """The plan's read of its basic field as a function of the source alone."""
@@ -94,15 +85,12 @@ def _getter(plan: Plan) -> Callable[[Any], Any]:
 class FastExecutionContext(CompletingContext):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        plans = _PLANS.get(self.schema)
-        if plans is None:
-            plans = _PLANS[self.schema] = {}
-        self._plans = plans
+        self._plans = self._schema_plans.fields
         # Per grouped field set (collected once per selection and type, then reused for
         # every object of a list): its fields with their plans. Kept with the operation
         # when its collection cannot vary between requests (schema/collection.py).
         self._collection = shared_collection(
-            self.schema, self.operation, self.fragment_definitions.values()
+            self._schema_plans, self.operation, self.fragment_definitions.values()
         )
         self._entries: dict[int, tuple[GroupedFieldSet, list[_Entry]]] = (
             {} if self._collection is None else self._collection.entries
@@ -279,17 +267,33 @@ class FastExecutionContext(CompletingContext):
     ) -> Any:
         # execute_field for a planned field: its function called directly, its value
         # completed inline when nothing can go wrong, else graphql-core's way with that value.
+        info = None
         try:
             if plan.basic:
                 value = plan.read(source_value, plan.python_name)
+            elif plan.info:
+                info = self.build_resolve_info(
+                    plan.field_def,
+                    to_nodes(field_details_list),
+                    parent_type,
+                    Path(path, response_name, parent_type.name),
+                )
+                value = plan.read(source_value, info)
             else:
                 value = plan.read(source_value)
         except Exception as raw_error:
             return self._complete_normally(
-                plan, parent_type, field_details_list, path, response_name, _MISSING, raw_error
+                plan,
+                parent_type,
+                field_details_list,
+                path,
+                response_name,
+                _MISSING,
+                raw_error,
+                info,
             )
         return self._complete_planned(
-            plan, parent_type, source_value, field_details_list, path, response_name, value
+            plan, parent_type, source_value, field_details_list, path, response_name, value, info
         )
 
     def _complete_planned(
@@ -301,6 +305,7 @@ class FastExecutionContext(CompletingContext):
         path: Path | None,
         response_name: str,
         value: Any,
+        info: GraphQLResolveInfo | None = None,
     ) -> Any:
         if value is None:
             if not plan.non_null:
@@ -330,7 +335,7 @@ class FastExecutionContext(CompletingContext):
             )
         # Whatever graphql-core would turn into an error, await or complete: its own way.
         return self._complete_normally(
-            plan, parent_type, field_details_list, path, response_name, value, None
+            plan, parent_type, field_details_list, path, response_name, value, None, info
         )
 
     def _complete_object(
@@ -377,13 +382,18 @@ class FastExecutionContext(CompletingContext):
         response_name: str,
         value: Any,
         raised: Exception | None,
+        info: GraphQLResolveInfo | None = None,
     ) -> Any:
-        # execute_field after its resolver call, with the value the resolver gave.
-        field_path = Path(path, response_name, parent_type.name)
+        # execute_field after its resolver call, with the value the resolver gave (and the
+        # resolve info it was given, if it asked for one).
         return_type = plan.field_def.type
-        info = self.build_resolve_info(
-            plan.field_def, to_nodes(field_details_list), parent_type, field_path
-        )
+        if info is None:
+            field_path = Path(path, response_name, parent_type.name)
+            info = self.build_resolve_info(
+                plan.field_def, to_nodes(field_details_list), parent_type, field_path
+            )
+        else:
+            field_path = info.path
         try:
             if raised is not None:
                 raise raised

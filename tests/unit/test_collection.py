@@ -9,6 +9,7 @@ import pytest
 
 from schema import collection
 from schema.build import AppSchema, build_schema
+from schema.plans import plans_of
 
 # Aliases, a fragment and a constant @skip: collected the same way on every request.
 FIXED = """
@@ -90,4 +91,4 @@ async def test_the_kept_operations_are_bounded(
         result = await schema.execute(f"query Q{n} {{ __typename }}")
         assert result.errors is None
     # then at most 4 operations are kept
-    assert 0 < len(collection._BY_SCHEMA[schema._schema]) <= 4
+    assert 0 < len(plans_of(schema._schema).operations) <= 4

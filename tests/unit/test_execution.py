@@ -23,6 +23,7 @@ from strawberry.extensions import SchemaExtension
 from strawberry.permission import BasePermission
 from strawberry.scalars import JSON
 from strawberry.schema.config import StrawberryConfig
+from strawberry.types import Info
 
 from schema.execution import FastExecutionContext, StockExecutionContext
 from schema.plans import LEAF, OBJECT, OTHER, Plan, field_plan
@@ -225,6 +226,28 @@ class Item(Named):
     async def later_name(self, root: strawberry.Parent[Row]) -> str:
         return str(await _later(root.id))
 
+    # Resolvers that ask for `info` too: planned, with graphql-core's resolve info.
+    @strawberry.field
+    def where(self, root: strawberry.Parent[Row], info: Info) -> str:
+        return f"{info.field_name} {info.path.key} {info.path.prev.key} {root.id}"
+
+    @strawberry.field
+    def info_box(self, root: strawberry.Parent[Row], info: Info) -> Box | None:
+        return root.box if info.field_name == "infoBox" else None
+
+    @strawberry.field
+    def info_boxes(self, info: Info) -> list[Box]:
+        return self.boxes
+
+    @strawberry.field
+    def info_boom(self, root: strawberry.Parent[Row], info: Info) -> str | None:
+        return root.boom
+
+    @strawberry.field(graphql_type=str)
+    def info_later(self, root: strawberry.Parent[Row], info: Info) -> Any:
+        # A synchronous resolver handing back an awaitable, as part fields do.
+        return _later(f"{info.field_name} {root.id}")
+
 
 @strawberry.type
 class Other(Named):
@@ -324,7 +347,7 @@ BOX = "{ __typename label size twice again { label } }"
 ALL_FIELDS = f"""
   __typename id name nick count ratio flag when color tags maybeTags blob shout countTwice
   box {BOX} maybeBox {BOX} boxes {BOX} maybeBoxes {BOX} madeBox {BOX} maybeMadeBox {BOX}
-  madeBoxes {BOX} myself {{ id name }}
+  madeBoxes {BOX} myself {{ id name }} where infoBox {BOX} infoBoxes {BOX} infoLater
 """
 KINDS = ["good", *ODD, "awaitable_nick", "awaitable_name"]
 
@@ -366,7 +389,8 @@ DOCUMENTS: list[tuple[str, dict[str, Any]]] = [
     # Permission classes on fields without resolvers go the normal way.
     ("query($k: String!) { maybeItems(kind: $k) { name secret allowed } }", {}),
     ("query($k: String!) { items(kind: $k) { name secret } }", {}),
-    ("query($k: String!) { maybeItems(kind: $k) { name boom } }", {}),
+    ("query($k: String!) { maybeItems(kind: $k) { name boom infoBoom } }", {}),
+    ("query($k: String!) { items(kind: $k) { name infoBoom } }", {}),
     # Interfaces: the runtime type through is_type_of.
     (
         """
@@ -505,6 +529,12 @@ def test_the_plans_are_the_ones_the_cases_are_for() -> None:
     assert kind(item, "madeBox") == kind(item, "maybeMadeBox") == (OBJECT, False)
     assert kind(item, "boxes") == (OTHER, True)
     assert kind(item, "madeBoxes") == kind(item, "myself") == (OTHER, False)
+    # with graphql-core's resolve info when the resolver asks for `info`
+    assert kind(item, "where") == (LEAF, False)
+    assert kind(item, "infoBox") == (OBJECT, False)
+    assert kind(item, "infoBoxes") == (OTHER, False)
+    asked = [field_plan(item, name) for name in ("where", "infoBox", "infoBoxes", "shout")]
+    assert [plan.info for plan in asked if isinstance(plan, Plan)] == [True, True, True, False]
     # and async resolvers, arguments, permission classes go the normal way
     assert kind(item, "laterName") is None
     assert kind(item, "secret") is None and kind(item, "allowed") is None
