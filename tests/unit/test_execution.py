@@ -229,7 +229,8 @@ class Item(Named):
     # Resolvers that ask for `info` too: planned, with graphql-core's resolve info.
     @strawberry.field
     def where(self, root: strawberry.Parent[Row], info: Info) -> str:
-        return f"{info.field_name} {info.path.key} {info.path.prev.key} {root.id}"
+        above = info.path.prev
+        return f"{info.field_name} {info.path.key} {above and above.key} {root.id}"
 
     @strawberry.field
     def info_box(self, root: strawberry.Parent[Row], info: Info) -> Box | None:
