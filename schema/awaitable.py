@@ -7,9 +7,12 @@ with `isinstance(value, CoroutineType)`, a generator-coroutine check and then
 instance dicts and goes through pydantic's `__getattr__`, which looks for private
 attributes and extras before it raises: ~2 us for each row, each time it is asked.
 
+The executor asks mostly about the dicts it builds, lists, strings and rows (named tuples):
+values of those exact built-in types are never awaitable, answered with one set lookup.
 For a class that is no coroutine or generator, has no `__await__`, and reads attributes the
-standard way (object's `__getattribute__`, and either no `__getattr__` or pydantic's on a
-model that takes no extra fields, whose private attributes never have dunder names),
+standard way (the generic `__getattribute__` of object or of a built-in base such as tuple,
+and either no `__getattr__` or pydantic's on a model that takes no extra fields, whose
+private attributes never have dunder names),
 `hasattr(value, "__await__")` can only be true when the instance's own `__dict__` holds it:
 that is what is checked, and the classes are remembered. Every other value gets the
 original predicate.
@@ -18,13 +21,18 @@ original predicate.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from types import CoroutineType, GeneratorType
+from datetime import date, datetime
+from types import CoroutineType, GeneratorType, NoneType, WrapperDescriptorType
 from typing import Any, TypeGuard
 
 from pydantic import BaseModel
 
 __all__ = ["fast_is_awaitable"]
 
+# Exact types whose values are never awaitable.
+_NEVER = frozenset({dict, list, tuple, str, int, float, bool, NoneType, datetime, date})
+# Built-in bases whose `__getattribute__` is the generic one (instance dict, then class).
+_GENERIC_BASES = frozenset({object, tuple, list, dict, str, int, float})
 # Per class: whether the class alone says its instances are not awaitable (see above).
 _PLAIN_CLASSES: dict[type, bool] = {}
 
@@ -32,7 +40,10 @@ _PLAIN_CLASSES: dict[type, bool] = {}
 def plain_class(kind: type) -> bool:
     if issubclass(kind, (CoroutineType, GeneratorType)) or hasattr(kind, "__await__"):
         return False
-    if kind.__getattribute__ is not object.__getattribute__:
+    attribute = kind.__getattribute__
+    if not (
+        isinstance(attribute, WrapperDescriptorType) and attribute.__objclass__ in _GENERIC_BASES
+    ):
         return False
     custom_getattr = getattr(kind, "__getattr__", None)
     if custom_getattr is None:
@@ -51,6 +62,8 @@ def fast_is_awaitable(
 
     def check(value: Any) -> TypeGuard[Awaitable[Any]]:
         kind = type(value)
+        if kind in _NEVER:
+            return False
         known = plain.get(kind)
         if known is None:
             known = plain[kind] = plain_class(kind)

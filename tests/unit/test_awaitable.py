@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections import namedtuple
 from typing import Any
 
 import pydantic
@@ -62,3 +63,31 @@ def test_same_answers_as_strawberry() -> None:
 def test_only_plain_classes_are_remembered_as_such() -> None:
     assert plain_class(RefBook) and plain_class(Plain) and plain_class(Slotted)
     assert not plain_class(Awaits) and not plain_class(Dynamic) and not plain_class(Extra)
+
+
+Row = namedtuple("Row", "a b")
+
+
+class AwaitableDict(dict[str, Any]):
+    def __await__(self) -> Any:
+        yield
+
+
+def test_builtins_and_rows_are_answered_without_the_original_predicate() -> None:
+    # given a predicate that records what it is asked
+    asked: list[Any] = []
+
+    def original(value: Any) -> bool:
+        asked.append(value)
+        return bool(optimized_is_awaitable(value))
+
+    fast = fast_is_awaitable(original)
+    # when the executor's usual values are checked, and a dict subclass that awaits
+    plain_values: list[Any] = [{"a": 1}, [1], "s", 1, None, Row(1, 2), (1,)]
+    answers = [fast(value) for value in plain_values]
+    awaits = fast(AwaitableDict())
+    # then the plain ones are no awaitables and the predicate never heard of them
+    assert answers == [False] * len(plain_values)
+    assert [type(value) for value in asked] == [AwaitableDict]
+    assert awaits
+    assert plain_class(Row) and not plain_class(AwaitableDict)
