@@ -69,6 +69,9 @@ def fast_is_awaitable(
             known = plain[kind] = plain_class(kind)
         if not known:
             return is_awaitable(value)
+        if not kind.__dictoffset__:
+            # No instance dict (slots, tuples): nothing of its own can say __await__.
+            return False
         own = getattr(value, "__dict__", None)
         return own is not None and "__await__" in own and is_awaitable(value)
 

@@ -219,7 +219,7 @@ class CompletingContext(CoercionTagged):
                         completed_item = self.complete_value(
                             item_type, field_details_list, info, item_path, item, None
                         )
-                    if is_awaitable(completed_item):
+                    if type(completed_item) is not dict and is_awaitable(completed_item):
                         append(
                             self._await_field(
                                 completed_item, item_type, field_details_list, item_path

@@ -233,7 +233,8 @@ class FastExecutionContext(CompletingContext):
                     )
                 if result is not Undefined:
                     results[response_name] = result
-                    if is_awaitable(result):
+                    # A completed object is a dict: no need to ask.
+                    if type(result) is not dict and is_awaitable(result):
                         awaitable_fields.append(response_name)
         except Exception:
             if awaitable_fields:
