@@ -41,7 +41,7 @@ class Collection:
         # By (object type, id of the field details list), which is kept alive beside it.
         self.subfields: dict[tuple[Any, int], tuple[FieldDetailsList, CollectedFields]] = {}
         # The executor's entries, by id of the grouped field set, kept alive beside them.
-        self.entries: dict[int, tuple[GroupedFieldSet, Any]] = {}
+        self.entries: dict[int, Any] = {}
 
 
 def shared_collection(

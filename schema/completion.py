@@ -48,6 +48,21 @@ class CompletingContext(CoercionTagged):
         self._fast_lists = not plans.stream
         self._item_plans = plans.items
 
+    def leaves_of(self, parent_type: GraphQLObjectType, grouped_field_set: GroupedFieldSet) -> Any:
+        """The fast executor's: the selection when it is only basic leaves (None here)."""
+        return None
+
+    def complete_leaves(
+        self,
+        parent_type: GraphQLObjectType,
+        source_value: Any,
+        path: Path,
+        index: int,
+        grouped_field_set: GroupedFieldSet,
+        leaves: Any,
+    ) -> Any:
+        raise NotImplementedError  # only called when leaves_of gave some
+
     async def _await_field(
         self,
         completed: Awaitable[Any],
@@ -182,22 +197,25 @@ class CompletingContext(CoercionTagged):
         is_awaitable = self.is_awaitable
         direct = object_type.is_type_of is None or classes is not None
         grouped_field_set: GroupedFieldSet | None = None
+        leaves = None
         if direct:
             grouped_field_set, new_defer_usages, _ = self.collect_subfields(
                 object_type, field_details_list
             )
             direct = not new_defer_usages
+            if direct and self._fast:
+                # Only basic leaves below: each item answered without a path of its own.
+                leaves = self.leaves_of(object_type, grouped_field_set)
         completed_results: list[Any] = []
         append = completed_results.append
         awaitable_indices: list[int] = []
         index = 0
         try:
             for index, item in enumerate(items):
-                item_path = path.add_key(index, None)
                 if is_awaitable(item):
                     append(
                         self.complete_awaitable_list_item_value(
-                            item, item_type, field_details_list, info, item_path, None
+                            item, item_type, field_details_list, info, Path(path, index, None), None
                         )
                     )
                     awaitable_indices.append(index)
@@ -212,23 +230,32 @@ class CompletingContext(CoercionTagged):
                         and (classes is None or isinstance(item, classes))
                     ):
                         assert grouped_field_set is not None
-                        completed_item = self.execute_fields(
-                            object_type, item, item_path, grouped_field_set, None
-                        )
+                        if leaves is not None:
+                            completed_item = self.complete_leaves(
+                                object_type, item, path, index, grouped_field_set, leaves
+                            )
+                        else:
+                            completed_item = self.execute_fields(
+                                object_type, item, Path(path, index, None), grouped_field_set, None
+                            )
                     else:
                         completed_item = self.complete_value(
-                            item_type, field_details_list, info, item_path, item, None
+                            item_type, field_details_list, info, Path(path, index, None), item, None
                         )
                     if type(completed_item) is not dict and is_awaitable(completed_item):
                         append(
                             self._await_field(
-                                completed_item, item_type, field_details_list, item_path
+                                completed_item,
+                                item_type,
+                                field_details_list,
+                                Path(path, index, None),
                             )
                         )
                         awaitable_indices.append(index)
                     else:
                         append(completed_item)
                 except Exception as raw_error:
+                    item_path = Path(path, index, None)
                     self.handle_field_error(raw_error, item_type, field_details_list, item_path)
                     append(None)
         except Exception:

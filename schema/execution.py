@@ -70,6 +70,8 @@ _PLAIN: frozenset[type] = frozenset({str, int, float, bool, datetime, date})
 _Entry = tuple[
     str, FieldDetailsList, Plan | TypeName | None, Callable[[Any], Any] | None, type | None, bool
 ]
+# (response name, the read, the output's type, whether non-null): a basic leaf's entry alone.
+_Leaf = tuple[str, Callable[[Any], Any], type, bool]
 
 
 def _getter(plan: Plan) -> Callable[[Any], Any]:
@@ -92,7 +94,7 @@ class FastExecutionContext(CompletingContext):
         self._collection = shared_collection(
             self._schema_plans, self.operation, self.fragment_definitions.values()
         )
-        self._entries: dict[int, tuple[GroupedFieldSet, list[_Entry]]] = (
+        self._entries: dict[int, tuple[GroupedFieldSet, list[_Entry], tuple[_Leaf, ...] | None]] = (
             {} if self._collection is None else self._collection.entries
         )
 
@@ -153,8 +155,17 @@ class FastExecutionContext(CompletingContext):
             passthrough = plan.passthrough if getter is not None else None
             non_null = isinstance(plan, Plan) and plan.non_null
             entries.append((response_name, field_details_list, plan, getter, passthrough, non_null))
+        leaves = tuple(
+            (name, getter, passthrough, non_null)
+            for name, _, _, getter, passthrough, non_null in entries
+            if getter is not None and passthrough is not None
+        )
         # The grouped field set is kept alive with its entries, so its id is not reused.
-        self._entries[id(grouped_field_set)] = (grouped_field_set, entries)
+        self._entries[id(grouped_field_set)] = (
+            grouped_field_set,
+            entries,
+            leaves if len(leaves) == len(entries) else None,
+        )
         return entries
 
     def execute_fields(
@@ -170,9 +181,27 @@ class FastExecutionContext(CompletingContext):
             return super().execute_fields(
                 parent_type, source_value, path, grouped_field_set, position_context
             )
-        results: dict[str, Any] = {}
+        return self._run_entries(
+            parent_type,
+            source_value,
+            path,
+            self._entries_of(parent_type, grouped_field_set),
+            {},
+            [],
+        )
+
+    def _run_entries(
+        self,
+        parent_type: GraphQLObjectType,
+        source_value: Any,
+        path: Path | None,
+        entries: list[_Entry],
+        results: dict[str, Any],
+        awaitable_fields: list[str],
+    ) -> Any:
+        """execute_fields over `entries`, adding to `results` (and `awaitable_fields`)."""
         is_awaitable = self.is_awaitable
-        awaitable_fields: list[str] = []
+        position_context = None
         try:
             for (
                 response_name,
@@ -181,7 +210,7 @@ class FastExecutionContext(CompletingContext):
                 getter,
                 passthrough,
                 non_null,
-            ) in self._entries_of(parent_type, grouped_field_set):
+            ) in entries:
                 if getter is not None:
                     # A basic leaf: a str, bool or in-range int is its own output, a null of
                     # a nullable field is null; anything else is completed the planned way
@@ -256,6 +285,75 @@ class FastExecutionContext(CompletingContext):
             return results
 
         return get_results()
+
+    def leaves_of(
+        self, parent_type: GraphQLObjectType, grouped_field_set: GroupedFieldSet
+    ) -> tuple[_Leaf, ...] | None:
+        """The selection's fields when every one is a basic leaf read by a getter, else None."""
+        self._entries_of(parent_type, grouped_field_set)
+        return self._entries[id(grouped_field_set)][2]
+
+    def complete_leaves(
+        self,
+        parent_type: GraphQLObjectType,
+        source_value: Any,
+        path: Path,
+        index: int,
+        grouped_field_set: GroupedFieldSet,
+        leaves: tuple[_Leaf, ...],
+    ) -> Any:
+        """execute_fields for an item of a list whose selection is only basic leaves: each
+        value that is its own output is kept as it is, without a response path. The first
+        that is not (or raises) is completed with the value read, then the rest the usual
+        way, at the item's path."""
+        results: dict[str, Any] = {}
+        raised: Exception | None
+        for position, (response_name, getter, passthrough, non_null) in enumerate(leaves):
+            try:
+                value = getter(source_value)
+            except Exception as raw_error:
+                value, raised = _MISSING, raw_error
+            else:
+                kind = type(value)
+                if kind is passthrough and (kind is not int or int_in_range(value)):
+                    results[response_name] = value
+                    continue
+                if value is None and not non_null:
+                    results[response_name] = None
+                    continue
+                raised = None
+            item_path = Path(path, index, None)
+            entries = self._entries_of(parent_type, grouped_field_set)
+            _, field_details_list, plan, *_ = entries[position]
+            assert isinstance(plan, Plan)
+            if raised is not None:
+                result = self._complete_normally(
+                    plan, parent_type, field_details_list, item_path, response_name, value, raised
+                )
+            else:
+                result = self._complete_planned(
+                    plan,
+                    parent_type,
+                    source_value,
+                    field_details_list,
+                    item_path,
+                    response_name,
+                    value,
+                )
+            awaitable_fields: list[str] = []
+            if result is not Undefined:
+                results[response_name] = result
+                if self.is_awaitable(result):
+                    awaitable_fields.append(response_name)
+            return self._run_entries(
+                parent_type,
+                source_value,
+                item_path,
+                entries[position + 1 :],
+                results,
+                awaitable_fields,
+            )
+        return results
 
     def _execute_planned(
         self,

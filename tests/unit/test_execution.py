@@ -14,7 +14,7 @@ import asyncio
 import enum
 import json
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 import pytest
 import strawberry
@@ -387,6 +387,13 @@ DOCUMENTS: list[tuple[str, dict[str, Any]]] = [
         """,
         {"yes": True, "no": False},
     ),
+    # Lists whose items select only basic leaves (answered without a path per item).
+    ("query($k: String!) { items(kind: $k) { id name nick count flag } }", {}),
+    (
+        "query($k: String!) { maybeItems(kind: $k) { name boxes { label size } "
+        "maybeBoxes { size label } madeBoxes { label } } }",
+        {},
+    ),
     # Permission classes on fields without resolvers go the normal way.
     ("query($k: String!) { maybeItems(kind: $k) { name secret allowed } }", {}),
     ("query($k: String!) { items(kind: $k) { name secret } }", {}),
@@ -574,6 +581,77 @@ async def test_each_resolver_runs_once_per_object_on_both() -> None:
         counts.append(list(CALLS))
     # then each object's resolver ran once per response key on both
     assert counts[0] == counts[1] == ["a", "a", "b", "b"]
+
+
+READS: list[str] = []
+
+
+class Counting:
+    """Counts the reads of its attributes."""
+
+    def __init__(self, **values: Any) -> None:
+        self.__dict__.update(values)
+
+    def __getattribute__(self, name: str) -> Any:
+        if not name.startswith("__"):
+            READS.append(name)
+        value = super().__getattribute__(name)
+        return _later(value.value) if isinstance(value, Soon) else value
+
+
+@strawberry.type
+class Leafy:
+    a: str
+    b: int
+    c: str | None
+
+
+@strawberry.type
+class LeafyQuery:
+    @strawberry.field
+    def leafy(self) -> list[Leafy]:
+        rows = [
+            Counting(a="x", b=1, c=None),
+            Counting(a="y", b=2.0, c=Soon("later")),
+            Counting(a="z", b="3", c="fine"),
+        ]
+        return cast(list[Leafy], rows)
+
+
+async def test_leaves_of_list_items_are_read_once_on_both() -> None:
+    # given list items whose fields are all basic leaves, some values not their own output
+    schema = strawberry.Schema(query=LeafyQuery)
+    plans = []
+    answers = []
+    for executor in (StockExecutionContext, FastExecutionContext):
+        schema.execution_context_class = executor
+        READS.clear()
+        # when each executor answers them
+        answers.append(outcome(await schema.execute("{ leafy { a b c } }")))
+        plans.append(list(READS))
+    # then both answer the same, and each attribute was read once per item
+    assert answers[0] == answers[1]
+    assert plans[0] == plans[1] == ["a", "b", "c"] * 3
+
+
+async def test_list_items_of_basic_leaves_skip_the_field_machinery(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # given the fast executor, counting the selections it executes
+    executed: list[str] = []
+    execute_fields = FastExecutionContext.execute_fields
+
+    def counted(self: Any, parent_type: Any, *args: Any) -> Any:
+        executed.append(parent_type.name)
+        return execute_fields(self, parent_type, *args)
+
+    monkeypatch.setattr(FastExecutionContext, "execute_fields", counted)
+    schema = strawberry.Schema(query=LeafyQuery, execution_context_class=FastExecutionContext)
+    # when a list of objects with only basic leaves is answered
+    result = await schema.execute("{ leafy { a b c } }")
+    # then only the root's selection went through execute_fields
+    assert result.errors is None
+    assert executed == ["LeafyQuery"]
 
 
 class Stored:
