@@ -15,7 +15,8 @@ _MAX_DIGITS = len(str(MAX_DB_ID))
 
 
 def to_global_id(type_name: str, pk: int) -> str:
-    return base64.b64encode(f"{type_name}:{pk}".encode()).decode()
+    # base64.b64encode without its wrapper: one is made for every object of an answer.
+    return binascii.b2a_base64(f"{type_name}:{pk}".encode(), newline=False).decode()
 
 
 def from_global_id(global_id: str) -> tuple[str, int] | None:

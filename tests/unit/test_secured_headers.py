@@ -1,0 +1,40 @@
+"""web/security.py `secured`: what each response's header list becomes."""
+
+from __future__ import annotations
+
+from web.security import API_CSP, GRAPHIQL_CSP, HSTS, secured
+
+JSON = (b"content-type", b"application/json")
+HTML = (b"content-type", b"text/html; charset=utf-8")
+
+
+def as_dict(headers: list[tuple[bytes, bytes]]) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    for name, value in headers:
+        found.setdefault(name.decode(), []).append(value.decode())
+    return found
+
+
+def test_a_graphql_answer_in_production_gets_every_header_once() -> None:
+    # given a JSON answer that set its own frame option, CSP and cache policy
+    headers = [JSON, (b"x-frame-options", b"SAMEORIGIN"), (b"Cache-Control", b"max-age=60")]
+    headers.append((b"content-security-policy", b"default-src *"))
+    # when it is secured as a production GraphQL answer
+    found = as_dict(secured(headers, production=True, graphql=True))
+    # then its own frame option stays, the CSP and cache policy are replaced, HSTS is added
+    assert found["x-frame-options"] == ["SAMEORIGIN"]
+    assert found["content-security-policy"] == [API_CSP]
+    assert found["cache-control"] == ["no-store"] and "Cache-Control" not in found
+    assert found["strict-transport-security"] == [HSTS]
+    assert found["x-content-type-options"] == ["nosniff"]
+    assert found["referrer-policy"] == ["no-referrer"]
+    assert found["cross-origin-opener-policy"] == ["same-origin"]
+
+
+def test_the_ide_page_in_development_gets_its_own_policy_and_may_be_cached() -> None:
+    # when the HTML page is secured in development
+    found = as_dict(secured([HTML], production=False, graphql=True))
+    # then it gets GraphiQL's CSP, no HSTS and no no-store
+    assert found["content-security-policy"] == [GRAPHIQL_CSP]
+    assert "strict-transport-security" not in found
+    assert "cache-control" not in found
