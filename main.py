@@ -21,7 +21,6 @@ from typing import TypeVar
 
 from pydantic import ValidationError
 from starlette.applications import Starlette
-from starlette.middleware.cors import CORSMiddleware
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -39,7 +38,7 @@ from web.logs import configure_logging
 from web.metrics import metrics
 from web.protocol import ServerHardening
 from web.requests import RequestObserver
-from web.security import SecurityHeaders
+from web.security import CORS, SecurityHeaders
 from web.startup import StartupGuard, StartupRefused, settings_problem
 from web.transport import GraphQLTransport
 
@@ -60,7 +59,7 @@ class _SettingsCORS:
             return
         if self._cors is None:
             settings: Settings = scope["app"].state.services.settings
-            self._cors = CORSMiddleware(
+            self._cors = CORS(
                 self.app,
                 allow_origins=settings.cors_origins,
                 allow_methods=["GET", "POST", "OPTIONS"],

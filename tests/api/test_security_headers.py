@@ -57,6 +57,8 @@ async def test_development_responses_carry_the_headers(http: httpx.AsyncClient) 
     for response in responses:
         assert_security_headers(response, production=False)
         assert response.headers["content-security-policy"].startswith("default-src 'none'")
+    # and an answer to a request without Origin still says it varies by Origin
+    assert responses[0].headers["vary"] == "Origin"
 
 
 async def test_production_responses_add_hsts(settings: Settings) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from web.security import API_CSP, GRAPHIQL_CSP, HSTS, secured
+from web.security import API_CSP, GRAPHIQL_CSP, HSTS, secured, varying
 
 JSON = (b"content-type", b"application/json")
 HTML = (b"content-type", b"text/html; charset=utf-8")
@@ -38,3 +38,12 @@ def test_the_ide_page_in_development_gets_its_own_policy_and_may_be_cached() -> 
     assert found["content-security-policy"] == [GRAPHIQL_CSP]
     assert "strict-transport-security" not in found
     assert "cache-control" not in found
+
+
+def test_an_answer_to_a_request_without_origin_varies_by_origin() -> None:
+    # given answers without and with a Vary header of their own
+    plain = varying([JSON])
+    merged = varying([JSON, (b"Vary", b"Accept-Encoding")])
+    # then both vary by Origin too, in one header
+    assert as_dict(plain)["vary"] == ["Origin"]
+    assert as_dict(merged)["vary"] == ["Accept-Encoding, Origin"] and "Vary" not in as_dict(merged)
