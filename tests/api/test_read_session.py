@@ -142,3 +142,24 @@ async def test_the_last_end_waits_for_a_reader_still_opening_its_connection(
     assert opened.is_set()
     for engine in engines_of(services.engine):
         assert engine.sync_engine.pool.checkedout() == 0  # type: ignore[attr-defined]
+
+
+async def test_a_failed_read_gives_its_connection_up_and_the_next_opens_another(
+    services: Services,
+) -> None:
+    # given a request's reads, one of which fails inside its turn
+    reads = SharedReadConnection(services.sessions)
+    try:
+        async with reads() as first:
+            raise LookupError("the statement failed")
+    except LookupError:
+        pass
+    # when the request reads again, the same task nested inside its own read
+    async with reads() as second, reads() as nested:
+        assert (await nested.execute(text("SELECT 1"))).scalar() == 1
+    # then the failed connection was closed, the next read got another, the nested read the
+    # one its task holds, and nothing is left checked out once the request ends
+    assert first.closed and second is not first and nested is second
+    await reads.end(final=True)
+    for engine in engines_of(services.engine):
+        assert engine.sync_engine.pool.checkedout() == 0  # type: ignore[attr-defined]
