@@ -48,8 +48,14 @@ def line(run: dict[str, Any]) -> str:
         f"err {g['errors']} | floor {f['rps']:>7} rps p50 {f['p50_ms']:>6} ms "
         f"p99 {f['p99_ms']:>7} ms | x{_ratio(run)} cpu {g['worker_cpu_share']} "
         f"loader {g.get('loader', '?')} {g.get('loader_cpu_share', '?')} "
-        f"split {_split(g)} / {_split(f)}"
+        f"split {_split(g)} / {_split(f)}" + _repeats(g, f)
     )
+
+
+def _repeats(graphql: dict[str, Any], floor: dict[str, Any]) -> str:
+    if "runs_rps" not in graphql:
+        return ""
+    return f" | runs {graphql['runs_rps']} / {floor['runs_rps']}"
 
 
 def _table(db: dict[str, Any]) -> list[str]:
