@@ -17,7 +17,16 @@ from operator import itemgetter
 from typing import Any, Protocol
 
 from aiodataloader import DataLoader
-from sqlalchemy import BindParameter, bindparam, delete, insert, inspect, select, update
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    bindparam,
+    delete,
+    insert,
+    inspect,
+    select,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import SQLModel
@@ -52,22 +61,26 @@ NOT_LOADED: Any = _NotLoaded()
 
 
 # Batches up to this size get a statement per bucket; larger ones (rare: many pages of
-# many links in one request) one expanding statement, as every batch had before.
-MAX_BUCKET = 1024
+# many links in one request) one expanding statement, as every batch had before. 512 keeps a
+# filled bucket within SQLite's oldest variable limit (999) and MariaDB's IN-list size that
+# turns the list into a table (in_predicate_conversion_threshold, 1000).
+MAX_BUCKET = 512
 
 
 class ByKeys:
-    """A read of the rows whose key is in a batch: `build(keys)` makes the statement from
-    what `IN` takes, once per bucket of batch sizes (1, 2, 4, 8, ... bound parameters); a
-    batch fills its bucket by repeating its last key, which changes no answer.
+    """A read of the rows whose `key` is in a batch: `build(condition)` makes the statement
+    from the condition `key IN (...)`, once per bucket of batch sizes (1, 2, 4, 8, ... bound
+    parameters of the key's type); a batch fills its bucket by repeating its last key, which
+    changes no answer.
 
     Building a statement per batch cost more CPU than running it; an expanding parameter
     re-renders the statement's SQL on every execution (~45 calls for 6 keys, ~165 for 30).
     """
 
-    __slots__ = ("_build", "_built")
+    __slots__ = ("_build", "_built", "_key")
 
-    def __init__(self, build: Callable[[Any], Any]) -> None:
+    def __init__(self, key: ColumnElement[Any], build: Callable[[ColumnElement[bool]], Any]):
+        self._key = key
         self._build = build
         self._built: dict[int, Any] = {}
 
@@ -77,8 +90,9 @@ class ByKeys:
         size = 1 << (count - 1).bit_length() if count <= MAX_BUCKET else 0
         statement = self._built.get(size)
         if statement is None:
-            keys_in = [bindparam(name) for name in _key_names(size)] if size else _KEYS
-            statement = self._built[size] = self._build(keys_in)
+            kind = self._key.type
+            listed = [bindparam(name, type_=kind) for name in _key_names(size)]
+            statement = self._built[size] = self._build(self._key.in_(listed if size else _KEYS))
         if not size:
             return statement, {"keys": list(keys)}
         padded = [*keys, *([keys[-1]] * (size - count))]
@@ -178,12 +192,13 @@ class Link:
         position = _column(self.table, "position")
         target_id = self.target.column("id")
         stmt = ByKeys(
-            lambda keys: (
+            self.owner_key,
+            lambda keys_in: (
                 select(self.owner_key, *self.target.columns)
                 .join(self.target.table, target_id == self.target_key)
-                .where(self.owner_key.in_(keys))
+                .where(keys_in)
                 .order_by(self.owner_key, position)
-            )
+            ),
         )
         object.__setattr__(self, "_load", stmt)
         object.__setattr__(self, "_narrowed", {})
@@ -221,12 +236,13 @@ class Link:
         else:
             target = self.target
             stmt = ByKeys(
-                lambda keys: (
+                self.owner_key,
+                lambda keys_in: (
                     select(self.owner_key, *(target.column(name) for name in kept))
                     .join(target.table, target.column("id") == self.target_key)
-                    .where(self.owner_key.in_(keys))
+                    .where(keys_in)
                     .order_by(self.owner_key, _column(self.table, "position"))
-                )
+                ),
             )
             # Each row field's place in (*selected, NOT_LOADED): a selected column, or last.
             places = [kept.index(name) if name in kept else len(kept) for name in self.kept]
@@ -346,7 +362,7 @@ class LongText:
     def __post_init__(self) -> None:
         key, text = _column(self.table, self.key), _column(self.table, self.column)
         object.__setattr__(
-            self, "_load", ByKeys(lambda keys: select(key, text).where(key.in_(keys)))
+            self, "_load", ByKeys(key, lambda keys_in: select(key, text).where(keys_in))
         )
 
     def parse(self, errors: FieldErrors, value: Any) -> Any:
@@ -388,7 +404,9 @@ class NumberedTexts:
         object.__setattr__(self, "row", row)
         key, number = _column(self.table, self.key), _column(self.table, "number")
         columns = [_column(self.table, name) for name in row._fields]
-        stmt = ByKeys(lambda keys: select(key, *columns).where(key.in_(keys)).order_by(key, number))
+        stmt = ByKeys(
+            key, lambda keys_in: select(key, *columns).where(keys_in).order_by(key, number)
+        )
         object.__setattr__(self, "_load", stmt)
 
     def parse(self, errors: FieldErrors, value: Sequence[str]) -> list[str]:

@@ -13,8 +13,8 @@ field set, every sub-selection's and their entries are kept with the operation a
 They hold the document's nodes and plans only, never a value of a request.
 
 Kept per schema (the types and plans are the schema's: schema/plans.py `SchemaPlans`), by
-operation identity with a weak reference, at most `LIMIT` operations (then it starts over),
-like the other per-document caches (schema/selections.py).
+operation identity with a weak reference, at most `LIMIT` operations (the oldest goes
+first).
 """
 
 from __future__ import annotations
@@ -59,7 +59,9 @@ def shared_collection(
     if hit is not None and hit[0]() is operation:
         return hit[1]
     if len(operations) >= LIMIT:
-        operations.clear()
+        # The oldest goes (trusted documents live as long as the process, and would
+        # otherwise make a full cache start over again and again).
+        del operations[next(iter(operations))]
     found = None if _directives_take_variables(operation, fragments) else Collection()
     operations[key] = (weakref.ref(operation, lambda _: operations.pop(key, None)), found)
     return found

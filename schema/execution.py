@@ -1,17 +1,19 @@
-"""The GraphQL executor: graphql-core's, with a fast path for fields that need no Info.
+"""The GraphQL executor: graphql-core's, with a fast path for fields it can plan.
 
 Most fields of a response are scalars read straight off their parent (strawberry "basic"
 fields: no resolver, no permission classes or other field extensions): a page of 20 public
 scripts has ~260 of them among ~345 fields. graphql-core runs each one through the whole
 field machinery: a resolve-info tuple, a response path, the resolver, `is_awaitable`
 checks and `complete_value`'s type dispatch (~3.7 us a field here). Fields that have a plan
-(schema/plans.py: basic fields, and synchronous resolvers that take only the parent, e.g.
-a connection's `edges` and `pageInfo`, `descriptionSummary`) are read by calling their
-Python function directly (for basic fields strawberry's `default_resolver`, which still
-decides the value: the global `id` of a Node is computed there), without strawberry's
-resolver wrapper (Info, argument conversion, the extension chain) or graphql-core's
-`execute_field`; leaves are coerced with the field type's own `coerce_output_value` (or
-kept, for a plain str/bool/int of the built-in scalars), and an object type without
+(schema/plans.py: basic fields, and synchronous resolvers that take the parent and perhaps
+`info`, e.g. a connection's `edges` and `pageInfo`, `descriptionSummary`, the part fields;
+those with `info` get graphql-core's resolve info, built as execute_field builds it) are
+read by calling their Python function directly (for basic fields strawberry's
+`default_resolver`, which still decides the value: the global `id` of a Node is computed
+there), without strawberry's resolver wrapper (argument conversion, the extension chain)
+or graphql-core's `execute_field`; leaves are coerced with the field type's own
+`coerce_output_value` (or kept, for a plain str/bool/int of the built-in scalars), and an
+object type without
 `is_type_of` (edges, page info, scripts), or whose `is_type_of` is Node's isinstance check
 (made inline), has its sub-selection executed directly.
 
@@ -21,13 +23,16 @@ an awaitable, or a value the scalar refuses goes the normal way with the value a
 read, so its error, path and null propagation are graphql-core's own. Object types with
 any other `is_type_of` are completed by graphql-core's complete_object_value, with a real
 Info.
-Everything else (fields with arguments, `info`, async resolvers or permission classes and
-other extensions, abstract types, introspection) is untouched; `@include`/`@skip`,
+Everything else (fields with arguments, async resolvers or permission classes and other
+extensions, abstract types, introspection) is untouched; `@include`/`@skip`,
 aliases and fragments are resolved before (field collection), and the response keeps the
 document's order. A schema with resolver middleware (a strawberry extension implementing
 `resolve`) runs entirely the normal way. Lists that are already there are completed in one
 loop: scalars coerced (e.g. generatedDialogue), objects each completed as graphql-core's
-complete_list_item_value would, errors at the item's path.
+complete_list_item_value would, errors at the item's path; an item whose selection is only
+basic leaves gets a response path only when one of its values needs completing.
+A cached operation's field collection and entries are kept across its requests when they
+cannot vary (schema/collection.py).
 
 tests/unit/test_execution.py and tests/api/test_executor_differential.py run documents
 through this and graphql-core's stock executor and compare data and errors exactly.

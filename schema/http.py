@@ -50,9 +50,16 @@ def client_host(scope: Scope) -> str:
     return str(client[0]) if client else "unknown"
 
 
+JSON_TYPE = b"application/json"
+
+
 def _plain_post(scope: Scope, data: object) -> tuple[PersistedRequestData, str | None] | None:
     """A JSON POST's request data and Authorization header, or None when strawberry's view
-    should answer it (anything it would refuse or read differently)."""
+    should answer it: another method or media type, or a body whose `query`, `variables` or
+    `extensions` strawberry refuses. Where they differ this path is the one that follows the
+    standards: a media type is matched ignoring case (RFC 9110; strawberry's view refused
+    `Application/JSON`), and `documentId` is read from the decoded body (the view looked
+    for its exact bytes first, so an escaped key was ignored)."""
     if scope["method"] != "POST" or not isinstance(data, dict):
         return None
     content_type = authorization = None
@@ -81,9 +88,6 @@ def _plain_post(scope: Scope, data: object) -> tuple[PersistedRequestData, str |
     return request_data, None if authorization is None else authorization.decode("latin-1")
 
 
-JSON_TYPE = b"application/json"
-
-
 class GraphQLApp(GraphQL[Context, None]):
     def __init__(
         self,
@@ -108,7 +112,7 @@ class GraphQLApp(GraphQL[Context, None]):
             await super().__call__(scope, receive, send)
             return
         request_data, authorization = plain
-        context = Context.create(self.services, bearer_token(authorization), client_host(scope))
+        context = self.context_for(authorization, client_host(scope))
         try:
             result = await self.trusted.execute(
                 request_data, functools.partial(self._execute, "POST", context)
@@ -153,8 +157,10 @@ class GraphQLApp(GraphQL[Context, None]):
         self, method: str, context: Context, request_data: GraphQLRequestData
     ) -> ExecutionResult:
         """strawberry's `execute_single`: the operation types the method allows (a query over
-        GET too: allow_queries_via_get), and its three refusals as a 400."""
+        GET only with allow_queries_via_get), and its three refusals as a 400."""
         allowed = _POST_TYPES if method == "POST" else OperationType.from_http("GET")
+        if method == "GET" and not self.allow_queries_via_get:
+            allowed = allowed - {OperationType.QUERY}
         try:
             return await self.schema.execute(
                 request_data.query,
@@ -174,8 +180,12 @@ class GraphQLApp(GraphQL[Context, None]):
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
     ) -> Context:
-        token = bearer_token(request.headers.get("authorization"))
-        return Context.create(self.services, token, client_address(request))
+        return self.context_for(request.headers.get("authorization"), client_address(request))
+
+    def context_for(self, authorization: str | None, client: str) -> Context:
+        """The request's Context, from its Authorization header and client address (both
+        paths: a direct POST and strawberry's view)."""
+        return Context.create(self.services, bearer_token(authorization), client)
 
     async def process_result(
         self, request: Request, result: ExecutionResult

@@ -45,16 +45,17 @@ def secured(
 ) -> list[tuple[bytes, bytes]]:
     """`headers` with the security headers: the common ones unless the response set them, the
     CSP (and HSTS, and no-store for GraphQL answers) in place of any it set."""
-    html = False
+    html: bool | None = None  # from the first Content-Type only, as MutableHeaders read it
     present = set()
     for name, value in headers:
         lowered = name.lower()
         present.add(lowered)
-        if lowered == _CONTENT_TYPE and value.startswith(b"text/html"):
-            html = True
+        if lowered == _CONTENT_TYPE and html is None:
+            html = value.startswith(b"text/html")
     replaced = {_CSP}
     if production:
         replaced.add(_HSTS)
+    html = bool(html)
     no_store = graphql and not html
     if no_store:
         replaced.add(_CACHE)

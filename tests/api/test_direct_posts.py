@@ -8,9 +8,11 @@ from typing import Any
 import httpx
 import orjson
 import pytest
+from starlette.applications import Starlette
 from strawberry.http.async_base_view import AsyncBaseHTTPView
 
 from schema import request_json
+from schema.http import GraphQLApp
 from tests.documents import ME
 from tests.hardening import graphql_error
 from tests.utils import Account, assert_no_errors
@@ -119,3 +121,17 @@ async def test_requests_the_view_refuses_are_refused_the_same(
     error = graphql_error(response)
     assert error["extensions"]["code"] == "BAD_REQUEST"
     assert message in error["message"]
+
+
+async def test_queries_over_get_can_still_be_turned_off(app: Starlette) -> None:
+    # given the GraphQL app built without queries over GET
+    graphql = GraphQLApp(
+        app.state.graphql.schema, services=app.state.services, allow_queries_via_get=False
+    )
+    transport = httpx.ASGITransport(app=graphql)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        # when a query comes over GET
+        response = await client.get("/graphql", params={"query": TYPENAME})
+    # then strawberry's refusal stands
+    assert response.status_code == 400
+    assert "queries are not allowed when using GET" in response.text

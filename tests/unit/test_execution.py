@@ -14,11 +14,13 @@ import asyncio
 import enum
 import json
 from datetime import UTC, datetime
+from inspect import isawaitable
 from typing import Any, cast
 
 import pytest
 import strawberry
-from graphql import GraphQLError, GraphQLObjectType
+from graphql import GraphQLError, GraphQLObjectType, execute, parse
+from strawberry.execution.is_awaitable import optimized_is_awaitable
 from strawberry.extensions import SchemaExtension
 from strawberry.permission import BasePermission
 from strawberry.scalars import JSON
@@ -453,6 +455,37 @@ async def both(schema: strawberry.Schema, document: str, variables: dict[str, An
         schema.execution_context_class = executor
         found.append(outcome(await schema.execute(document, variable_values=variables)))
     return found
+
+
+async def _on_core(
+    schema: strawberry.Schema, executor: type[Any], document: Any, variables: dict[str, Any]
+) -> Any:
+    found = execute(
+        schema._schema,
+        document,
+        variable_values=variables,
+        executor_class=executor,
+        is_awaitable=optimized_is_awaitable,  # type: ignore[arg-type]
+    )
+    return await found if isawaitable(found) else found
+
+
+@pytest.mark.parametrize("number", range(len(DOCUMENTS)))
+async def test_a_document_kept_parsed_answers_as_graphql_core_request_after_request(
+    number: int,
+) -> None:
+    # given one parsed document, as the parse cache keeps it, and every variable set it runs
+    # with (the fast executor keeps its collection across requests: schema/collection.py)
+    document = DOCUMENTS[number][0]
+    schema = _schema()
+    kept = parse(document)
+    variable_sets = [variables for text, variables in _runs() if text == document]
+    # when the fast executor answers each in turn, twice over, on the same parsed document
+    for variables in variable_sets * 2:
+        fast = outcome(await _on_core(schema, FastExecutionContext, kept, variables))
+        stock = outcome(await _on_core(schema, StockExecutionContext, parse(document), variables))
+        # then every answer is graphql-core's own
+        assert fast == stock, variables
 
 
 @pytest.mark.parametrize(("document", "variables"), _runs())

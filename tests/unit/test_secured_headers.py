@@ -1,8 +1,13 @@
-"""web/security.py `secured`: what each response's header list becomes."""
+"""web/security.py: what each response's header list becomes (`secured`, `CORS`)."""
 
 from __future__ import annotations
 
-from web.security import API_CSP, GRAPHIQL_CSP, HSTS, secured, varying
+from typing import Any
+
+import pytest
+import starlette.middleware.cors as cors_module
+
+from web.security import API_CSP, CORS, GRAPHIQL_CSP, HSTS, secured, varying
 
 JSON = (b"content-type", b"application/json")
 HTML = (b"content-type", b"text/html; charset=utf-8")
@@ -47,3 +52,39 @@ def test_an_answer_to_a_request_without_origin_varies_by_origin() -> None:
     # then both vary by Origin too, in one header
     assert as_dict(plain)["vary"] == ["Origin"]
     assert as_dict(merged)["vary"] == ["Accept-Encoding, Origin"] and "Vary" not in as_dict(merged)
+
+
+def test_only_the_first_content_type_says_whether_it_is_the_page() -> None:
+    # given a JSON answer that also carries an HTML content type after its own
+    headers = [JSON, HTML]
+    # when it is secured as a development GraphQL answer
+    found = as_dict(secured(headers, production=False, graphql=True))
+    # then it is treated as the JSON it first says it is: no-store and the strict CSP
+    assert found["cache-control"] == ["no-store"]
+    assert found["content-security-policy"] == [API_CSP]
+
+
+async def test_cors_leaves_a_request_without_origin_to_the_app(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # given CORS around an app, and Starlette's header parsing made to fail
+    sent: list[Any] = []
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": [JSON]})
+
+    async def receive() -> Any:
+        return {"type": "http.request", "body": b""}
+
+    async def send(message: Any) -> None:
+        sent.append(message)
+
+    def refused(*_args: Any, **_kwargs: Any) -> None:
+        raise AssertionError("Starlette's CORS parsed the request's headers")
+
+    monkeypatch.setattr(cors_module, "Headers", refused)
+    scope = {"type": "http", "method": "POST", "path": "/graphql", "headers": [JSON]}
+    # when a request without Origin passes
+    await CORS(app, allow_origins=["https://app.example.com"])(scope, receive, send)
+    # then the answer only varies by Origin
+    assert as_dict(sent[0]["headers"]) == {"content-type": ["application/json"], "vary": ["Origin"]}
