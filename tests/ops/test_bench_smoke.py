@@ -95,3 +95,19 @@ def test_the_benchmark_runs_every_operation_without_errors(tmp_path: Path) -> No
     assert len([row for row in rows if row.count("|") == main.count("|")]) == len(OPERATIONS)
     assert len([row for row in rows if row.count("|") == 12]) == 4, table
     assert "fragment chain, 60 levels" in limits_table
+
+
+@pytest.mark.skipif(BACKEND != "sqlite", reason="runs once, in the SQLite pass")
+def test_the_call_counter_reports_graphql_beside_its_floor() -> None:
+    # when the call counter runs one operation with its costliest extra functions
+    command = [sys.executable, "-m", "bench.calls", "--database", BACKEND, "--ops", "refBooks6"]
+    done = subprocess.run(
+        [*command, "--top", "3"], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+    # then it names the operation with both counts, and three functions
+    assert done.returncode == 0, done.stderr[-3000:]
+    first, *listed = [line for line in done.stdout.splitlines() if line.strip()]
+    name, counts = first.split(": ")
+    graphql, floor = int(counts.split()[0]), int(counts.split()[-1])
+    assert name == "refBooks6" and graphql > floor > 0
+    assert len(listed) == 3 and all(" calls " in line for line in listed)
