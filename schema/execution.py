@@ -207,6 +207,7 @@ class FastExecutionContext(CompletingContext):
         """execute_fields over `entries`, adding to `results` (and `awaitable_fields`)."""
         is_awaitable = self.is_awaitable
         position_context = None
+        raised: Exception | None
         try:
             for (
                 response_name,
@@ -224,15 +225,7 @@ class FastExecutionContext(CompletingContext):
                     try:
                         value = getter(source_value)
                     except Exception as raw_error:
-                        result = self._complete_normally(
-                            plan,
-                            parent_type,
-                            field_details_list,
-                            path,
-                            response_name,
-                            _MISSING,
-                            raw_error,
-                        )
+                        value, raised = _MISSING, raw_error
                     else:
                         kind = type(value)
                         if kind is passthrough and (kind is not int or int_in_range(value)):
@@ -241,15 +234,11 @@ class FastExecutionContext(CompletingContext):
                         if value is None and not non_null:
                             results[response_name] = None
                             continue
-                        result = self._complete_planned(
-                            plan,
-                            parent_type,
-                            source_value,
-                            field_details_list,
-                            path,
-                            response_name,
-                            value,
-                        )
+                        raised = None
+                    result = self._complete_read(
+                        plan, parent_type, source_value, field_details_list, path, response_name,
+                        value, raised,
+                    )  # fmt: skip
                 elif plan is None:
                     result = self.execute_field(
                         parent_type,
@@ -331,20 +320,10 @@ class FastExecutionContext(CompletingContext):
             entries = self._entries_of(parent_type, grouped_field_set)
             _, field_details_list, plan, *_ = entries[position]
             assert isinstance(plan, Plan)
-            if raised is not None:
-                result = self._complete_normally(
-                    plan, parent_type, field_details_list, item_path, response_name, value, raised
-                )
-            else:
-                result = self._complete_planned(
-                    plan,
-                    parent_type,
-                    source_value,
-                    field_details_list,
-                    item_path,
-                    response_name,
-                    value,
-                )
+            result = self._complete_read(
+                plan, parent_type, source_value, field_details_list, item_path, response_name,
+                value, raised,
+            )  # fmt: skip
             awaitable_fields: list[str] = []
             if result is not Undefined:
                 results[response_name] = result
@@ -359,6 +338,27 @@ class FastExecutionContext(CompletingContext):
                 awaitable_fields,
             )
         return results
+
+    def _complete_read(
+        self,
+        plan: Plan,
+        parent_type: GraphQLObjectType,
+        source_value: Any,
+        field_details_list: FieldDetailsList,
+        path: Path | None,
+        response_name: str,
+        value: Any,
+        raised: Exception | None,
+    ) -> Any:
+        """A basic leaf read that is not its own output (or whose read raised), completed the
+        planned way with what the read gave."""
+        if raised is not None:
+            return self._complete_normally(
+                plan, parent_type, field_details_list, path, response_name, _MISSING, raised
+            )
+        return self._complete_planned(
+            plan, parent_type, source_value, field_details_list, path, response_name, value
+        )
 
     def _execute_planned(
         self,
