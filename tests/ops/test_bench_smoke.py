@@ -8,6 +8,7 @@ both sides with zero errors, the floor answering what GraphQL answers, statement
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -111,3 +112,25 @@ def test_the_call_counter_reports_graphql_beside_its_floor() -> None:
     graphql, floor = int(counts.split()[0]), int(counts.split()[-1])
     assert name == "refBooks6" and graphql > floor > 0
     assert len(listed) == 3 and all(" calls " in line for line in listed)
+
+
+@pytest.mark.skipif(BACKEND != "sqlite", reason="runs once, in the SQLite pass")
+def test_the_comparison_across_checkouts_measures_each_operation() -> None:
+    # when bench.across measures CPU per request in this checkout, twice in turn
+    command = [
+        sys.executable, "-m", "bench.across", "--trees", ".", ".", "--database", BACKEND,
+        "--ops", "refBooks6", "createRefBook", "--alternations", "2", "--rounds", "2",
+        "--requests", "3", "--json",
+    ]  # fmt: skip
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120)
+
+    # then each operation has a figure per checkout, the best of the rounds of both turns
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-3000:]
+    found = json.loads(done.stdout[done.stdout.index("\n{") :])
+    (only,) = found.values()
+    assert set(only) == {"refBooks6", "createRefBook"}
+    for row in only.values():
+        assert len(row["rounds_ms"]) == 2 and row["cpu_ms"] == min(row["rounds_ms"]) > 0
+    # and the table gives the ratio of the last checkout to the first
+    row = next(line for line in done.stdout.splitlines() if line.startswith("| refBooks6 | "))
+    assert re.fullmatch(r"\| refBooks6 \| [\d.]+ \| [\d.]+ \| x\d+\.\d\d \|", row), row

@@ -1,0 +1,193 @@
+"""The part of `python -m bench.across` that runs inside a checkout: run as a script with the
+checkout as its working directory, it imports that checkout's app and benchmark helpers.
+
+It uses only what every checkout since issue 12 began has (bench.run's database helpers,
+bench.seed, bench.ops, bench.inprocess, main.create_app, settings.load_settings), so one
+driver measures old and new code the same way. Prints one JSON object per line.
+
+    python bench/across_driver.py '{"measure": "cpu", "ops": ["refBooks6"], ...}'
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import glob
+import inspect
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+# The checkout's code, not this script's folder (which would shadow names like `profile`).
+sys.path[0] = os.getcwd()
+
+import orjson  # noqa: E402
+
+from bench import run as bench_run  # noqa: E402
+from bench.inprocess import _client, sign_in_tokens  # noqa: E402
+from bench.ops import operations  # noqa: E402
+from bench.seed import seed  # noqa: E402
+from db.migrate import upgrade_sync  # noqa: E402
+from main import create_app  # noqa: E402
+from settings import load_settings  # noqa: E402
+
+# Two segments of requests under callgrind: their difference per request leaves out what a
+# segment costs once (switching the instrumentation, the dump).
+SHORT, LONG = 10, 60
+
+
+class AsgiClient:
+    """POSTs straight into an ASGI app, as a server's protocol would (bench/cpu.py's client,
+    kept here so that every checkout is driven by the same one)."""
+
+    def __init__(self, app: Any) -> None:
+        self._app = app
+
+    async def post(self, path: str, body: bytes, headers: list[tuple[bytes, bytes]]) -> bytes:
+        scope = {
+            "type": "http",
+            "asgi": {"version": "3.0", "spec_version": "2.3"},
+            "http_version": "1.1",
+            "method": "POST",
+            "scheme": "http",
+            "path": path,
+            "raw_path": path.encode(),
+            "query_string": b"",
+            "root_path": "",
+            "headers": [
+                (b"host", b"bench"),
+                (b"content-length", str(len(body)).encode()),
+                *headers,
+            ],
+            "client": ("127.0.0.1", 50000),
+            "server": ("bench", 80),
+        }
+        done = asyncio.Event()
+        sent = False
+        status, chunks = 0, []
+
+        async def receive() -> dict[str, Any]:
+            nonlocal sent
+            if not sent:
+                sent = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            await done.wait()
+            return {"type": "http.disconnect"}
+
+        async def send(message: dict[str, Any]) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            elif message["type"] == "http.response.body":
+                chunks.append(message.get("body", b""))
+                if not message.get("more_body", False):
+                    done.set()
+
+        await self._app(scope, receive, send)
+        content = b"".join(chunks)
+        if status != 200 or b'"errors"' in content:
+            raise AssertionError(f"{path}: {status} {content[:500]!r}")
+        return content
+
+
+class Callgrind:
+    """Instructions counted between `on` and `off`, read from callgrind's dumps."""
+
+    def __init__(self, out: str) -> None:
+        self.out = out
+
+    def _control(self, *args: str) -> None:
+        command = ["callgrind_control", *args, str(os.getpid())]
+        subprocess.run(command, check=True, capture_output=True)
+
+    def _dump(self) -> int:
+        before = set(glob.glob(self.out + "*"))
+        self._control("--dump")
+        total = 0
+        for path in sorted(set(glob.glob(self.out + "*")) - before):
+            for line in Path(path).read_text().splitlines():
+                if line.startswith("totals:"):
+                    total += int(line.split()[1])
+            os.unlink(path)
+        return total
+
+    async def count(self, run: Any, n: int) -> int:
+        self._dump()
+        self._control("--instr=on")
+        await run(n)
+        self._control("--instr=off")
+        return self._dump()
+
+
+def _env(url: str, kind: str) -> dict[str, str]:
+    server_env: Any = bench_run._server_env
+    # A manifest argument came and went with trusted documents; none is needed here.
+    wants = [p for p in inspect.signature(server_env).parameters.values() if p.default is p.empty]
+    env: dict[str, str] = server_env(url, kind, *([None] * (len(wants) - 2)))
+    if env.get("TRUSTED_DOCUMENTS") in (None, "None"):
+        env.pop("TRUSTED_DOCUMENTS", None)
+        env.pop("TRUSTED_DOCUMENTS_MODE", None)
+    return env
+
+
+async def _measure(spec: dict[str, Any], url: str, seeded: Any) -> None:
+    env = _env(url, spec["database"])
+    settings = load_settings(**{k.lower(): v for k, v in env.items() if v})
+    app = create_app(lambda: settings)
+    async with _client(app) as signing:
+        tokens = await sign_in_tokens(signing, seeded)
+        # What a production worker does once it has started: the start-up heap frozen.
+        gc.collect()
+        gc.freeze()
+        client = AsgiClient(app)
+        by_name = {op.name: op for op in operations(seeded)}
+        counting = spec["measure"] == "instructions"
+        callgrind = Callgrind(os.environ["BENCH_CALLGRIND_OUT"]) if counting else None
+        for name in spec["ops"]:
+            op = by_name[name]
+            headers = [(b"content-type", b"application/json")]
+            token = tokens.get(op.caller)
+            if token:
+                headers.append((b"authorization", f"Bearer {token}".encode()))
+            body = orjson.dumps({"query": op.query, "variables": op.variables})
+
+            async def run(n: int, body: bytes = body, headers: list[Any] = headers) -> None:
+                for _ in range(n):
+                    await client.post("/graphql", body, headers)
+
+            await run(20)  # caches, pool connections, statement compilation
+            found: dict[str, Any] = {"op": name}
+            if callgrind is not None:
+                short = await callgrind.count(run, SHORT)
+                long = await callgrind.count(run, LONG)
+                found["instructions"] = round((long - short) / (LONG - SHORT))
+            else:
+                rounds = []
+                for _ in range(spec["rounds"]):
+                    started = time.process_time()
+                    await run(spec["requests"])
+                    rounds.append((time.process_time() - started) * 1000 / spec["requests"])
+                found["cpu_ms"] = round(min(rounds), 3)
+                found["rounds_ms"] = [round(ms, 3) for ms in rounds]
+            print(json.dumps(found), flush=True)
+
+
+def main() -> None:
+    spec = json.loads(sys.argv[1])
+    with tempfile.TemporaryDirectory(prefix="bench-across-") as tmp:
+        url = bench_run._fresh_database(spec["database"], Path(tmp))
+        try:
+            upgrade_sync(url)
+            seeded = seed(url, deep_books=spec["deep_books"])
+            asyncio.run(_measure(spec, url, seeded))
+        finally:
+            bench_run._drop_database(url)
+
+
+if __name__ == "__main__":
+    main()
