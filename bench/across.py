@@ -15,6 +15,9 @@ client (bench/across_driver.py, run inside each checkout), the start-up heap fro
   counted by valgrind's callgrind (user space only: not the kernel's work for its sockets).
   It does not move between runs, so it shows what a change saved where CPU time, on a VM
   whose speed changes by a fifth from minute to minute, cannot. ~50x slower than native.
+- `--measure profile`: cProfile over `--requests` requests: own time per request by package
+  in µs (this checkout's top folders: `schema`, `resolvers`, ...; `~` is builtins, `bench`
+  the driver) and calls per request. cProfile's cost per call is in the times.
 
 Any checkout since issue 12 began (93fd3a1) has what the driver uses. Its own `.venv` is used
 when it has one, else this interpreter. MariaDB on 127.0.0.1:3306 (`--database mysql`, the
@@ -44,7 +47,7 @@ def _python(tree: Path) -> str:
 
 def run_tree(tree: Path, spec: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """The driver's findings in `tree`, by operation."""
-    command = [_python(tree), str(DRIVER), json.dumps(spec)]
+    command = [_python(tree), "-P", str(DRIVER), json.dumps(spec)]
     env = dict(os.environ)
     with tempfile.TemporaryDirectory(prefix="bench-callgrind-") as tmp:
         if spec["measure"] == "instructions":
@@ -75,6 +78,19 @@ def table(trees: list[Path], results: list[dict[str, dict[str, Any]]], key: str)
     return "\n".join(lines)
 
 
+def profiles(trees: list[Path], results: list[dict[str, dict[str, Any]]], top: int = 10) -> str:
+    """Per operation, each checkout's calls per request and its packages by own time."""
+    lines = []
+    for op in results[0]:
+        lines.append(f"{op}:")
+        for tree, found in zip(trees, results, strict=True):
+            own = found[op]["own_us"]
+            total = sum(own.values())
+            listed = ", ".join(f"{name} {us}" for name, us in list(own.items())[:top])
+            lines.append(f"  {tree}: {found[op]['calls']} calls, {total} µs a request; {listed}")
+    return "\n".join(lines)
+
+
 def best_of(runs: list[dict[str, dict[str, Any]]]) -> dict[str, dict[str, Any]]:
     """Per operation, the alternation with the least CPU per request."""
     return {op: min((run[op] for run in runs), key=lambda row: row["cpu_ms"]) for op in runs[0]}
@@ -84,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.across", description=__doc__)
     parser.add_argument("--trees", nargs="+", type=Path, default=[Path(".")])
     parser.add_argument("--ops", nargs="+", default=OPS)
-    parser.add_argument("--measure", choices=["cpu", "instructions"], default="cpu")
+    parser.add_argument("--measure", choices=["cpu", "instructions", "profile"], default="cpu")
     parser.add_argument("--database", choices=["sqlite", "mysql"], default="mysql")
     parser.add_argument("--alternations", type=int, default=3)
     parser.add_argument("--rounds", type=int, default=6)
@@ -103,7 +119,7 @@ def main(argv: list[str] | None = None) -> int:
         "requests": args.requests,
         "deep_books": args.deep_books,
     }
-    # Instructions do not move between runs: one run of each checkout is enough.
+    # Instructions and calls do not move between runs: one run of each checkout is enough.
     alternations = args.alternations if args.measure == "cpu" else 1
     runs: list[list[dict[str, dict[str, Any]]]] = [[] for _ in trees]
     for turn in range(alternations):
@@ -113,6 +129,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.measure == "cpu":
         results = [best_of(tree_runs) for tree_runs in runs]
         print(table(trees, results, "cpu_ms"))
+    elif args.measure == "profile":
+        results = [tree_runs[0] for tree_runs in runs]
+        print(profiles(trees, results))
     else:
         results = [tree_runs[0] for tree_runs in runs]
         print(table(trees, results, "instructions"))

@@ -5,36 +5,40 @@ It uses only what every checkout since issue 12 began has (bench.run's database 
 bench.seed, bench.ops, bench.inprocess, main.create_app, settings.load_settings), so one
 driver measures old and new code the same way. Prints one JSON object per line.
 
-    python bench/across_driver.py '{"measure": "cpu", "ops": ["refBooks6"], ...}'
+    python -P bench/across_driver.py '{"measure": "cpu", "ops": ["refBooks6"], ...}'
 """
 
 from __future__ import annotations
 
 import asyncio
+import cProfile
 import gc
 import glob
 import inspect
 import json
 import os
+import pstats
 import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
-# The checkout's code, not this script's folder (which would shadow names like `profile`).
-sys.path[0] = os.getcwd()
+# The checkout's code. Run with `python -P`: this script's folder first on the path would
+# shadow the standard library's `profile` with bench/profile.py.
+sys.path.insert(0, os.getcwd())
 
-import orjson  # noqa: E402
+import orjson
 
-from bench import run as bench_run  # noqa: E402
-from bench.inprocess import _client, sign_in_tokens  # noqa: E402
-from bench.ops import operations  # noqa: E402
-from bench.seed import seed  # noqa: E402
-from db.migrate import upgrade_sync  # noqa: E402
-from main import create_app  # noqa: E402
-from settings import load_settings  # noqa: E402
+from bench import run as bench_run
+from bench.inprocess import _client, sign_in_tokens
+from bench.ops import operations
+from bench.seed import seed
+from db.migrate import upgrade_sync
+from main import create_app
+from settings import load_settings
 
 # Two segments of requests under callgrind: their difference per request leaves out what a
 # segment costs once (switching the instrumentation, the dump).
@@ -124,6 +128,31 @@ class Callgrind:
         return self._dump()
 
 
+def package_of(path: str, tree: str) -> str:
+    """`sqlalchemy` for a file of that package, `schema` for this checkout's, `~` for builtins."""
+    if path == __file__:
+        return "bench"
+    where = path.split("site-packages/", 1)[-1].split("lib/python3.11/", 1)[-1]
+    return where.removeprefix(tree + "/").split("/")[0].removesuffix(".py")
+
+
+async def _profile(run: Any, n: int) -> dict[str, Any]:
+    """Own time per request by package over `n` requests under cProfile, and calls a request."""
+    profiler = cProfile.Profile()
+    profiler.enable()
+    await run(n)
+    profiler.disable()
+    stats: Any = pstats.Stats(profiler)
+    packages: Counter[str] = Counter()
+    calls = 0
+    for (path, _line, _name), (_, ncalls, own, _, _) in stats.stats.items():
+        packages[package_of(path, os.getcwd())] += own
+        calls += ncalls
+    # Per request, in µs of the profiled run (cProfile's own cost per call included).
+    own_us = {name: round(own * 1e6 / n) for name, own in packages.most_common()}
+    return {"calls": round(calls / n), "own_us": own_us}
+
+
 def _env(url: str, kind: str) -> dict[str, str]:
     server_env: Any = bench_run._server_env
     # A manifest argument came and went with trusted documents; none is needed here.
@@ -162,7 +191,9 @@ async def _measure(spec: dict[str, Any], url: str, seeded: Any) -> None:
 
             await run(20)  # caches, pool connections, statement compilation
             found: dict[str, Any] = {"op": name}
-            if callgrind is not None:
+            if spec["measure"] == "profile":
+                found.update(await _profile(run, spec["requests"]))
+            elif callgrind is not None:
                 short = await callgrind.count(run, SHORT)
                 long = await callgrind.count(run, LONG)
                 found["instructions"] = round((long - short) / (LONG - SHORT))
