@@ -22,7 +22,7 @@ from typing import Any
 
 import orjson
 
-from bench.cpu import AsgiClient
+from bench.asgi_client import AsgiClient
 from bench.floor import create_floor_app
 from bench.inprocess import _client, sign_in_tokens
 from bench.ops import Operation, operations
