@@ -198,7 +198,9 @@ def bench_database(kind: str, args: argparse.Namespace, workdir: Path) -> dict[s
         checked = asyncio.run(inprocess.check(settings, seeded, ops))
         tokens: dict[str, str] = checked.pop("tokens")
         # The limits' worst cases (issue 10), in process: answers and CPU per request.
-        checked["limits"] = asyncio.run(bench_limits.run(settings, tokens["main"]))
+        checked["limits"] = asyncio.run(
+            bench_limits.run(settings, tokens["main"], repeat=args.limits_repeat)
+        )
         for row in bench_limits.table(checked["limits"]):
             print(f"[{kind}] {row}", flush=True)
         runs: list[dict[str, Any]] = []
@@ -267,6 +269,12 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--ops", nargs="*", default=[], help="only these operations")
     parser.add_argument(
         "--limits-only", action="store_true", help="only the limits' worst cases (no load runs)"
+    )
+    parser.add_argument(
+        "--limits-repeat",
+        type=int,
+        default=50,
+        help="times each limits case is sent, as a new text and as the same text",
     )
     parser.add_argument("--deep-books", type=int, default=100_000)
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results")
